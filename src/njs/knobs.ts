@@ -1,0 +1,81 @@
+/**
+ * The per-request knobs, read from the nginx variables tracing-http.conf
+ * declares with js_var (defaults live there, once). A bad value falls back
+ * to the default and is reported as a "config" error in the span record.
+ */
+import type { Format } from './propagation/types.js';
+
+export type KnobName =
+  | 'tracing_extract'
+  | 'tracing_inject'
+  | 'tracing_trust_incoming'
+  | 'tracing_sampler'
+  | 'tracing_sample_ratio';
+
+export type VariableReader = (name: KnobName | 'request_id') => string;
+
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface Knobs {
+  extract: Format[];
+  trustIncoming: boolean;
+  sampler: SamplerName;
+  ratio: number;
+  /** Names of knobs whose value was invalid and replaced by the default. */
+  invalid: string[];
+}
+
+const FORMATS: Format[] = ['w3c', 'b3', 'b3multi', 'jaeger'];
+const SAMPLERS: SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+/** A probability written the way people write one: 0, 1, 0.25, .5, 1.0 */
+const RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
+
+function formatList(value: string): Format[] | null {
+  const names = value.split(',');
+  const formats: Format[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i].trim() as Format;
+    if (FORMATS.indexOf(name) < 0) return null;
+    if (formats.indexOf(name) < 0) formats.push(name);
+  }
+  return formats;
+}
+
+export function readKnobs(read: VariableReader): Knobs {
+  const invalid: string[] = [];
+
+  let extract = formatList(read('tracing_extract'));
+  if (extract === null) {
+    invalid.push('tracing_extract');
+    extract = ['w3c'];
+  }
+
+  const trust = read('tracing_trust_incoming');
+  if (trust !== 'on' && trust !== 'off') invalid.push('tracing_trust_incoming');
+
+  let sampler = read('tracing_sampler') as SamplerName;
+  if (SAMPLERS.indexOf(sampler) < 0) {
+    invalid.push('tracing_sampler');
+    sampler = 'parentbased_traceidratio';
+  }
+
+  const ratioText = read('tracing_sample_ratio');
+  let ratio = 1;
+  if (RATIO.test(ratioText)) ratio = Number(ratioText);
+  else invalid.push('tracing_sample_ratio');
+
+  return { extract, trustIncoming: trust !== 'off', sampler, ratio, invalid };
+}

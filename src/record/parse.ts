@@ -1,0 +1,153 @@
+/**
+ * Parse one span record line (from the file sink or a syslog datagram) into a
+ * typed, validated SpanRecord. Never throws: bad input returns a reason.
+ */
+import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_VERSION, type RawRecord } from './fields.js';
+import { parseUpstreamAttempts, type UpstreamAttempt } from './upstream-list.js';
+
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  /** Empty when the request started a new trace. */
+  parentSpanId: string;
+  clientSpanId: string;
+  traceFlags: number;
+  traceState: string;
+  link: { traceId: string; spanId: string } | null;
+  incomingFormat: string;
+  rejectedHeaders: string[];
+  /** Unix epoch milliseconds. */
+  startMs: number;
+  endMs: number;
+  method: string;
+  scheme: string;
+  host: string;
+  path: string;
+  query: string;
+  route: string;
+  status: number;
+  clientAddress: string;
+  clientPort: number;
+  serverPort: number;
+  userAgent: string;
+  /** "1.1", "2", ... as network.protocol.version wants it. */
+  protocolVersion: string;
+  requestBytes: number;
+  responseBytes: number;
+  upstream: UpstreamAttempt[];
+  kubernetes: { namespace: string; ingress: string; service: string; servicePort: string };
+  /** Set when our njs code failed for this request and fell back to a new trace. */
+  error: string;
+}
+
+export type ParseResult = { ok: true; record: SpanRecord } | { ok: false; reason: string };
+
+const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
+const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
+const FLAGS = /^[0-9a-f]{2}$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+function fail(reason: string): ParseResult {
+  return { ok: false, reason };
+}
+
+/** nginx writes "-" for a variable with no value; treat it as empty. */
+function text(value: string): string {
+  return value === '-' ? '' : value;
+}
+
+function integer(value: string): number {
+  return /^\d+$/.test(value) ? Number(value) : 0;
+}
+
+/** "HTTP/1.1" -> "1.1", "HTTP/2.0" -> "2" (OpenTelemetry network.protocol.version). */
+function protocolVersion(serverProtocol: string): string {
+  const version = serverProtocol.replace(/^HTTP\//, '');
+  return version === '2.0' ? '2' : version === '3.0' ? '3' : version;
+}
+
+/** Syslog datagrams carry "<PRI>timestamp tag: " before the JSON. */
+function jsonPart(line: string): string {
+  const start = line.indexOf('{');
+  return start < 0 ? '' : line.slice(start).trimEnd();
+}
+
+function decode(line: string): RawRecord | string {
+  if (line.length > MAX_RECORD_BYTES) return `record longer than ${MAX_RECORD_BYTES} bytes`;
+  const json = jsonPart(line);
+  if (json === '') return 'no JSON object in record';
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return 'record is not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'record is not a JSON object';
+  const raw = value as Record<string, unknown>;
+  if (raw.v !== RECORD_VERSION) return `unsupported record version ${JSON.stringify(raw.v)}`;
+  for (const field of RECORD_FIELDS) {
+    if (typeof raw[field.key] !== 'string') return `field ${field.key} missing or not a string`;
+  }
+  return raw as RawRecord;
+}
+
+export function parseRecord(line: string): ParseResult {
+  const raw = decode(line);
+  if (typeof raw === 'string') return fail(raw);
+
+  if (!TRACE_ID.test(raw.tid)) return fail(`invalid trace id ${JSON.stringify(raw.tid)}`);
+  for (const key of ['sid', 'cid'] as const) {
+    if (!SPAN_ID.test(raw[key])) return fail(`invalid span id in ${key}: ${JSON.stringify(raw[key])}`);
+  }
+  const parentSpanId = text(raw.pid);
+  if (parentSpanId !== '' && !SPAN_ID.test(parentSpanId)) return fail(`invalid parent span id ${JSON.stringify(raw.pid)}`);
+  if (!FLAGS.test(raw.fl)) return fail(`invalid trace flags ${JSON.stringify(raw.fl)}`);
+  const linkTraceId = text(raw.ltid);
+  const linkSpanId = text(raw.lsid);
+  const hasLink = linkTraceId !== '' || linkSpanId !== '';
+  if (hasLink && !(TRACE_ID.test(linkTraceId) && SPAN_ID.test(linkSpanId))) return fail('invalid span link ids');
+  if (!DECIMAL.test(raw.end) || !DECIMAL.test(raw.dur)) return fail('invalid end time or duration');
+  if (!/^\d{3}$/.test(raw.st)) return fail(`invalid status ${JSON.stringify(raw.st)}`);
+
+  const endMs = Math.round(Number(raw.end) * 1000);
+  const durationMs = Math.round(Number(raw.dur) * 1000);
+  const rejected = text(raw.bad);
+  return {
+    ok: true,
+    record: {
+      traceId: raw.tid,
+      spanId: raw.sid,
+      parentSpanId,
+      clientSpanId: raw.cid,
+      traceFlags: parseInt(raw.fl, 16),
+      traceState: text(raw.tst),
+      link: hasLink ? { traceId: linkTraceId, spanId: linkSpanId } : null,
+      incomingFormat: text(raw.fmt),
+      rejectedHeaders: rejected === '' ? [] : rejected.split(','),
+      startMs: endMs - durationMs,
+      endMs,
+      method: text(raw.meth),
+      scheme: text(raw.sch),
+      host: text(raw.host),
+      path: text(raw.path),
+      query: text(raw.qry),
+      route: text(raw.rte),
+      status: Number(raw.st),
+      clientAddress: text(raw.cip),
+      clientPort: integer(raw.cpt),
+      serverPort: integer(raw.spt),
+      userAgent: text(raw.ua),
+      protocolVersion: protocolVersion(text(raw.pv)),
+      requestBytes: integer(raw.rqb),
+      responseBytes: integer(raw.rsb),
+      upstream: parseUpstreamAttempts(raw.ua_addr, raw.ua_st, raw.ua_ct, raw.ua_ht, raw.ua_rt),
+      kubernetes: {
+        namespace: text(raw.k_ns),
+        ingress: text(raw.k_ing),
+        service: text(raw.k_svc),
+        servicePort: text(raw.k_port),
+      },
+      error: text(raw.err),
+    },
+  };
+}
