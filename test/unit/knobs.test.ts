@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { readKnobs, type KnobName } from '../../src/njs/knobs.js';
+
+const defaults: Record<string, string> = {
+  tracing_extract: 'w3c',
+  tracing_inject: 'w3c',
+  tracing_trust_incoming: 'on',
+  tracing_sampler: 'parentbased_traceidratio',
+  tracing_sample_ratio: '1',
+};
+const reader = (overrides: Record<string, string>) => (name: KnobName | 'request_id') =>
+  ({ ...defaults, ...overrides })[name] ?? '';
+
+describe('readKnobs', () => {
+  it('reads the defaults without complaint', () => {
+    expect(readKnobs(reader({}))).toEqual({
+      extract: ['w3c'],
+      trustIncoming: true,
+      sampler: 'parentbased_traceidratio',
+      ratio: 1,
+      invalid: [],
+    });
+  });
+
+  it('keeps the configured extraction order and drops repeats', () => {
+    expect(readKnobs(reader({ tracing_extract: 'jaeger, b3,w3c,b3' })).extract).toEqual(['jaeger', 'b3', 'w3c']);
+  });
+
+  it.each([
+    ['unknownFormat', { tracing_extract: 'w3c,zipkin' }, 'tracing_extract'],
+    ['emptyExtract', { tracing_extract: '' }, 'tracing_extract'],
+    ['trustYes', { tracing_trust_incoming: 'yes' }, 'tracing_trust_incoming'],
+    ['unknownSampler', { tracing_sampler: 'probabilistic' }, 'tracing_sampler'],
+    ['ratioAboveOne', { tracing_sample_ratio: '1.5' }, 'tracing_sample_ratio'],
+    ['ratioNegative', { tracing_sample_ratio: '-0.1' }, 'tracing_sample_ratio'],
+    ['ratioPercent', { tracing_sample_ratio: '10%' }, 'tracing_sample_ratio'],
+  ])('falls back to the default and names the knob for %s', (_name, overrides, knob) => {
+    const knobs = readKnobs(reader(overrides));
+    expect(knobs.invalid).toEqual([knob]);
+  });
+
+  it('parses ratios written in the usual ways', () => {
+    for (const [text, value] of [['0', 0], ['1.0', 1], ['.25', 0.25], ['0.001', 0.001]] as const) {
+      expect(readKnobs(reader({ tracing_sample_ratio: text })).ratio, text).toBe(value);
+    }
+  });
+
+  it('treats a distrust value of off as distrust', () => {
+    expect(readKnobs(reader({ tracing_trust_incoming: 'off' })).trustIncoming).toBe(false);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Node is not njs: bundle the propagation code under the njs 0.7.9 language
+ * subset and run the same cases through the real njs binary, comparing its
+ * answers with Node's.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extract } from '../../../src/njs/propagation/extract';
+import type { Format } from '../../../src/njs/propagation/extract';
+import { normalizeTraceState } from '../../../src/njs/propagation/tracestate';
+
+const NJS = process.env.NJS_BIN ?? '/usr/bin/njs';
+const PROPAGATION_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/njs/propagation');
+
+/** What njs 0.7.9 lacks, as esbuild feature flags: esbuild lowers these or fails the build. */
+const NJS_079_SUPPORTED = {
+  class: false,
+  destructuring: false,
+  'for-of': false,
+  'default-argument': false,
+  'rest-argument': false,
+  // The brief's 'spread' is not an esbuild feature name (esbuild errors on it); 'array-spread' is.
+  'array-spread': false,
+  'object-rest-spread': false,
+  'optional-chain': false,
+  'nullish-coalescing': true,
+  arrow: true,
+  'template-literal': true,
+  generator: false,
+  'async-await': true,
+  'regexp-lookbehind-assertions': false,
+  'regexp-named-capture-groups': false,
+  'regexp-sticky-and-unicode-flags': false,
+};
+
+// njs 0.7.9 modules only support `export default`, so a one-line entry re-exports the API that way.
+const ENTRY = `
+import { extract } from './extract';
+import { normalizeTraceState } from './tracestate';
+export default { extract, normalizeTraceState };
+`;
+
+const T = '4bf92f3577b34da6a3ce929d0e0e4736';
+const S = '00f067aa0ba902b7';
+const ALL: Format[] = ['w3c', 'b3', 'b3multi', 'jaeger'];
+
+type Case =
+  | { name: string; order: Format[]; headers: Record<string, string> }
+  | { name: string; tracestate: string };
+
+const CASES: Case[] = [
+  { name: 'w3cWithTracestate', order: ALL, headers: { traceparent: `00-${T}-${S}-03`, tracestate: ' a=1 ,B=2,a=3,c=x y' } },
+  { name: 'w3cFutureVersion', order: ALL, headers: { traceparent: `cc-${T}-${S}-01-future` } },
+  { name: 'w3cTrailingNewline', order: ALL, headers: { traceparent: `01-${T}-${S}-01\n` } },
+  { name: 'w3cCrlfInjected', order: ALL, headers: { traceparent: `00-${T}-${S}-01\r\nx: y` } },
+  { name: 'w3cVersionFF', order: ALL, headers: { traceparent: `ff-${T}-${S}-01` } },
+  { name: 'w3cTraceIdAllZeros', order: ALL, headers: { traceparent: `00-${'0'.repeat(32)}-${S}-01` } },
+  { name: 'w3cUnicode', order: ALL, headers: { traceparent: `00-${T.slice(1)}\u00e9-${S}-01` } },
+  { name: 'w3cInvalidThenB3', order: ALL, headers: { traceparent: `00-${T.toUpperCase()}-${S}-01`, b3: `${T.slice(16)}-${S}-1-${S}` } },
+  { name: 'b3DecisionOnly', order: ALL, headers: { b3: 'd' } },
+  { name: 'b3DecisionTrailingNewline', order: ALL, headers: { b3: '1\n' } },
+  { name: 'b3MultiDebug', order: ALL, headers: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' } },
+  { name: 'b3MultiSampledTrue', order: ALL, headers: { 'x-b3-traceid': T.slice(16), 'x-b3-spanid': S, 'x-b3-sampled': 'true' } },
+  { name: 'b3MultiTraceIdOnly', order: ALL, headers: { 'x-b3-traceid': T } },
+  { name: 'jaegerEncodedUppercase', order: ALL, headers: { 'uber-trace-id': `${T.toUpperCase()}%3a${S}%3A0%3A3` } },
+  { name: 'jaegerShortIds', order: ALL, headers: { 'uber-trace-id': 'abc:1:0:1' } },
+  { name: 'jaegerTrailingNewline', order: ALL, headers: { 'uber-trace-id': `${T}:${S}:0:1\n` } },
+  { name: 'jaegerNul', order: ALL, headers: { 'uber-trace-id': `${T}:${S}:0\u0000:1` } },
+  { name: 'eightKilobytes', order: ALL, headers: { traceparent: 'a'.repeat(8192), b3: 'b'.repeat(8192), 'uber-trace-id': 'c'.repeat(8192) } },
+  { name: 'tracestate33Members', tracestate: Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(',') },
+  { name: 'tracestate600Chars', tracestate: Array.from({ length: 6 }, (_, i) => `k${i}=${'x'.repeat(96)}`).join(',') },
+  { name: 'tracestateLongMembersFirst', tracestate: `a=1,long=${'x'.repeat(300)},b=2,${'c'.repeat(250)}=3` },
+  { name: 'tracestateHostile', tracestate: `a=b=c,d=e\r\n,f=g\n,h=\u0000,i=caf\u00e9,${'x'.repeat(8192)}=1,ok=1,OK=2,ok=3` },
+];
+
+function inNode(c: Case): unknown {
+  if ('tracestate' in c) {
+    return normalizeTraceState(c.tracestate);
+  }
+  return extract(c.order, (name) => c.headers[name] ?? '');
+}
+
+// One JSON line per case: njs 0.7.9's console.log cuts a line at 2048 bytes.
+const DRIVER = `
+import p from 'propagation.js';
+const CASES = ${JSON.stringify(CASES)};
+for (let i = 0; i < CASES.length; i++) {
+  const c = CASES[i];
+  const out = c.tracestate !== undefined
+    ? p.normalizeTraceState(c.tracestate)
+    : p.extract(c.order, (name) => c.headers[name] || '');
+  console.log(JSON.stringify(out));
+}
+`;
+
+/** Runs the driver in njs and returns one parsed result per case. */
+function runNjs(dir: string): unknown[] {
+  const stdout = execFileSync(NJS, ['-q', '-p', dir, join(dir, 'driver.js')], { encoding: 'utf8', timeout: 20_000 });
+  return stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+}
+
+describe('the propagation bundle under the njs 0.7.9 subset', () => {
+  let dir = '';
+  let bundle = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'njs-propagation-'));
+    const result = await build({
+      stdin: { contents: ENTRY, resolveDir: PROPAGATION_DIR, loader: 'ts', sourcefile: 'entry.ts' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      target: 'es2015',
+      supported: NJS_079_SUPPORTED,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    // esbuild writes `export { x as default };`, which njs 0.7.9 refuses
+    // ("Non-default export is not supported"): rewrite it as `export default x;`.
+    bundle = result.outputFiles[0].text.replace(/export\s*\{\s*(\w+) as default\s*\};?\s*$/, 'export default $1;\n');
+    writeFileSync(join(dir, 'propagation.js'), bundle);
+    writeFileSync(join(dir, 'driver.js'), DRIVER);
+  });
+
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds with esbuild without lowering errors or warnings, ending in a default export', () => {
+    expect(bundle).toMatch(/export default \w+;\n$/);
+  });
+
+  it('gives the same answers in njs as in Node for every case', () => {
+    const got = runNjs(dir);
+    expect(got).toHaveLength(CASES.length);
+    for (let i = 0; i < CASES.length; i++) {
+      expect(got[i], CASES[i].name).toEqual(inNode(CASES[i]));
+    }
+  });
+
+  it('rejects a trailing newline in njs, where PCRE lets "$" match before it', () => {
+    const got = runNjs(dir);
+    const byName = (name: string) => got[CASES.findIndex((c) => c.name === name)];
+    expect(byName('w3cTrailingNewline')).toEqual({ context: null, decisionOnly: null, rejected: ['traceparent'] });
+    expect(byName('b3DecisionTrailingNewline')).toEqual({ context: null, decisionOnly: null, rejected: ['b3'] });
+    expect(byName('jaegerTrailingNewline')).toEqual({ context: null, decisionOnly: null, rejected: ['uber-trace-id'] });
+  });
+});
