@@ -24,6 +24,7 @@ const TRACED_LOCATIONS: Record<string, string> = {
   'distrust-b3': 'set $tracing_trust_incoming off; set $tracing_extract b3; set $tracing_inject "w3c,b3";',
   ratio0: 'set $tracing_sample_ratio 0;',
   'ratio-half': 'set $tracing_sample_ratio 0.5;',
+  'b3-ratio-half': 'set $tracing_extract b3; set $tracing_sample_ratio 0.5;',
   'always-off': 'set $tracing_sampler always_off;',
   'always-on': 'set $tracing_sampler always_on;',
   off: 'set $tracing_enabled off;',
