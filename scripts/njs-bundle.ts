@@ -24,12 +24,28 @@ const NJS_079_UNSUPPORTED = {
   bigint: false,
   'exponent-operator': false,
 };
-/** Builtins njs 0.7.9 does not have; esbuild cannot lower these. */
-const NJS_079_MISSING = [/\bnew Map\b/, /\bnew Set\b/, /\bArray\.from\b/, /\bBigInt\b/, /\bSymbol\.iterator\b/];
+/**
+ * What esbuild cannot lower and njs 0.7.9 lacks: builtins, and regex syntax
+ * (esbuild turns such a literal into `new RegExp(...)`, which would only fail
+ * at run time).
+ */
+const NJS_079_MISSING = [
+  /\bnew Map\b/,
+  /\bnew Set\b/,
+  /\bArray\.from\b/,
+  /\bBigInt\b/,
+  /\bSymbol\.iterator\b/,
+  /\(\?<[=!A-Za-z]/,
+];
 
-export async function bundleNjs(entry: string): Promise<string> {
+/** An entry file, or entry source text with the folder its imports resolve from. */
+export type NjsEntry = string | { contents: string; resolveDir: string };
+
+export async function bundleNjs(entry: NjsEntry): Promise<string> {
   const result = await build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, loader: 'ts' as const } }),
     bundle: true,
     write: false,
     format: 'esm',
@@ -46,7 +62,7 @@ export async function bundleNjs(entry: string): Promise<string> {
     'export default $1;\n',
   );
   for (const pattern of NJS_079_MISSING) {
-    if (pattern.test(code)) throw new Error(`njs/tracing.js uses ${pattern}, which njs 0.7.9 lacks`);
+    if (pattern.test(code)) throw new Error(`the njs bundle uses ${pattern}, which njs 0.7.9 lacks`);
   }
   return code;
 }

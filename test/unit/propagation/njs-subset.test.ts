@@ -3,40 +3,16 @@
  * subset and run the same cases through the real njs binary, comparing its
  * answers with Node's.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../../../src/njs/propagation/extract';
 import type { Format } from '../../../src/njs/propagation/extract';
 import { normalizeTraceState } from '../../../src/njs/propagation/tracestate';
+import { bundleNjs } from '../../../scripts/njs-bundle';
+import { runInNjs } from '../../support/njs-cli';
 
-const NJS = process.env.NJS_BIN ?? '/usr/bin/njs';
 const PROPAGATION_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/njs/propagation');
-
-/** What njs 0.7.9 lacks, as esbuild feature flags: esbuild lowers these or fails the build. */
-const NJS_079_SUPPORTED = {
-  class: false,
-  destructuring: false,
-  'for-of': false,
-  'default-argument': false,
-  'rest-argument': false,
-  // The brief's 'spread' is not an esbuild feature name (esbuild errors on it); 'array-spread' is.
-  'array-spread': false,
-  'object-rest-spread': false,
-  'optional-chain': false,
-  'nullish-coalescing': true,
-  arrow: true,
-  'template-literal': true,
-  generator: false,
-  'async-await': true,
-  'regexp-lookbehind-assertions': false,
-  'regexp-named-capture-groups': false,
-  'regexp-sticky-and-unicode-flags': false,
-};
 
 // njs 0.7.9 modules only support `export default`, so a one-line entry re-exports the API that way.
 const ENTRY = `
@@ -87,7 +63,7 @@ function inNode(c: Case): unknown {
 
 // One JSON line per case: njs 0.7.9's console.log cuts a line at 2048 bytes.
 const DRIVER = `
-import p from 'propagation.js';
+import p from 'module.js';
 const CASES = ${JSON.stringify(CASES)};
 for (let i = 0; i < CASES.length; i++) {
   const c = CASES[i];
@@ -99,45 +75,23 @@ for (let i = 0; i < CASES.length; i++) {
 `;
 
 /** Runs the driver in njs and returns one parsed result per case. */
-function runNjs(dir: string): unknown[] {
-  const stdout = execFileSync(NJS, ['-q', '-p', dir, join(dir, 'driver.js')], { encoding: 'utf8', timeout: 20_000 });
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+function runNjs(bundle: string): unknown[] {
+  return runInNjs(bundle, DRIVER).map((line) => JSON.parse(line) as unknown);
 }
 
 describe('the propagation bundle under the njs 0.7.9 subset', () => {
-  let dir = '';
   let bundle = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'njs-propagation-'));
-    const result = await build({
-      stdin: { contents: ENTRY, resolveDir: PROPAGATION_DIR, loader: 'ts', sourcefile: 'entry.ts' },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      target: 'es2015',
-      supported: NJS_079_SUPPORTED,
-      logLevel: 'silent',
-    });
-    expect(result.errors).toEqual([]);
-    expect(result.warnings).toEqual([]);
-    // esbuild writes `export { x as default };`, which njs 0.7.9 refuses
-    // ("Non-default export is not supported"): rewrite it as `export default x;`.
-    bundle = result.outputFiles[0].text.replace(/export\s*\{\s*(\w+) as default\s*\};?\s*$/, 'export default $1;\n');
-    writeFileSync(join(dir, 'propagation.js'), bundle);
-    writeFileSync(join(dir, 'driver.js'), DRIVER);
+    bundle = await bundleNjs({ contents: ENTRY, resolveDir: PROPAGATION_DIR });
   });
 
-  afterAll(() => {
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('builds with esbuild without lowering errors or warnings, ending in a default export', () => {
+  it('builds under the njs 0.7.9 subset, ending in a default export', () => {
     expect(bundle).toMatch(/export default \w+;\n$/);
   });
 
   it('gives the same answers in njs as in Node for every case', () => {
-    const got = runNjs(dir);
+    const got = runNjs(bundle);
     expect(got).toHaveLength(CASES.length);
     for (let i = 0; i < CASES.length; i++) {
       expect(got[i], CASES[i].name).toEqual(inNode(CASES[i]));
@@ -145,7 +99,7 @@ describe('the propagation bundle under the njs 0.7.9 subset', () => {
   });
 
   it('rejects a trailing newline in njs, where PCRE lets "$" match before it', () => {
-    const got = runNjs(dir);
+    const got = runNjs(bundle);
     const byName = (name: string) => got[CASES.findIndex((c) => c.name === name)];
     expect(byName('w3cTrailingNewline')).toEqual({ context: null, decisionOnly: null, rejected: ['traceparent'] });
     expect(byName('b3DecisionTrailingNewline')).toEqual({ context: null, decisionOnly: null, rejected: ['b3'] });
