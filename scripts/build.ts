@@ -1,6 +1,8 @@
 /**
- * npm run build           — bundle src/njs into njs/tracing.js and render nginx-conf/
- * npm run build -- --check — fail when the committed outputs differ from a fresh build
+ * npm run build           — bundle src/njs into njs/tracing.js, render nginx-conf/,
+ *                            bundle the sidecar into dist/sidecar.js (not committed)
+ * npm run build -- --check — the same, but fail when the committed outputs differ
+ *                            from a fresh build instead of writing them
  *
  * The bundle must run on njs 0.7.9: esbuild lowers what it can of newer syntax
  * and errors on the rest, and a scan rejects builtins that njs 0.7.9 lacks.
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { renderLogFormat } from '../src/record/log-format.js';
 import { renderSinks } from '../src/conf/sinks.js';
 import { bundleNjs } from './njs-bundle.js';
+import { buildSidecar } from './build-sidecar.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -40,7 +43,9 @@ async function main(): Promise<void> {
     console.error(`stale build outputs (run npm run build and commit): ${stale.join(', ')}`);
     process.exit(1);
   }
+  const sidecar = await buildSidecar();
   console.log(check ? 'build outputs are up to date' : `built ${[...outputs.keys()].join(', ')}`);
+  console.log(`built ${sidecar}`);
 }
 
 main().catch((error: unknown) => {

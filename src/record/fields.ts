@@ -38,7 +38,7 @@ export const RECORD_FIELDS = [
   { key: 'bad', nginx: '$tracing_rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
   { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
   { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
-  { key: 'meth', nginx: '$request_method', doc: 'HTTP method' },
+  { key: 'meth', nginx: '$tracing_method', doc: 'HTTP method, at most 32 bytes' },
   { key: 'sch', nginx: '$scheme', doc: 'http or https' },
   { key: 'host', nginx: '$tracing_host', doc: 'Host, at most 255 bytes' },
   { key: 'path', nginx: '$tracing_path', doc: 'request path as sent, no query, at most 1024 bytes' },

@@ -119,10 +119,14 @@ export function get(nginx: Nginx, path: string, headers: Record<string, string |
   });
 }
 
-/** Send bytes exactly as given (hostile request lines and headers); returns the raw response. */
-export function rawRequest(nginx: Nginx, text: string): Promise<string> {
+/**
+ * Send bytes exactly as given (hostile request lines and headers) with
+ * `Connection: close` among them; returns the raw response (latin1).
+ */
+export function rawRequest(nginx: Nginx, bytes: string | Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(nginx.port('main'), '127.0.0.1', () => socket.end(text));
+    // write, not end: nginx takes a half-closed client for one that gave up (499).
+    const socket = connect(nginx.port('main'), '127.0.0.1', () => socket.write(bytes));
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));

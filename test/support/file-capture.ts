@@ -32,7 +32,7 @@ export function fileCapture(path: string): FileCapture {
   return {
     path,
     lines,
-    async waitFor(predicate, timeoutMs = 5000) {
+    async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const current = lines();

@@ -41,7 +41,7 @@ export async function startUdpCapture(): Promise<UdpCapture> {
     address: `127.0.0.1:${port}`,
     datagrams,
     texts: () => datagrams.map((d) => d.text),
-    waitFor(predicate, timeoutMs = 5000) {
+    waitFor(predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (!predicate(datagrams)) return;

@@ -1,0 +1,84 @@
+/**
+ * The path of one record: parse, count, derive latency metrics, map to spans,
+ * hand the spans to every export pipeline. Never throws: whatever arrives on
+ * a socket or in a file is counted and, if bad, logged (rate-limited).
+ */
+import { parseRecord, type SpanRecord } from '../record/parse.js';
+import type { SidecarMetrics } from './metrics.js';
+import { observeLayerLatency } from './layer-latency.js';
+import type { RateLimitedLog } from './logger.js';
+import { recordToSpans, type SpanMappingOptions } from './record-to-spans.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+
+export type Sink = 'udp' | 'file';
+
+export interface SpanConsumer {
+  offer(spans: readonly ReadableSpan[]): void;
+}
+
+/** Parse failure reasons reduced to a few stable label values. */
+const REASON_CLASSES: ReadonlyArray<[RegExp, string]> = [
+  [/longer than/, 'too_long'],
+  [/no JSON|not valid JSON|not a JSON object/, 'not_json'],
+  [/version/, 'version'],
+  [/^field /, 'missing_field'],
+  [/trace id|span id|parent span id|span link/, 'bad_id'],
+  [/flags/, 'bad_flags'],
+  [/time|duration/, 'bad_time'],
+  [/status/, 'bad_status'],
+];
+
+export function reasonClass(reason: string): string {
+  for (const [pattern, name] of REASON_CLASSES) if (pattern.test(reason)) return name;
+  return 'other';
+}
+
+/** Header names and error codes come from our njs code, but a label value must stay tame whatever arrives. */
+function safeLabel(header: string): string {
+  return /^[a-z0-9_-]{1,64}$/.test(header) ? header : 'invalid';
+}
+
+export class Ingest {
+  constructor(
+    private readonly metrics: SidecarMetrics,
+    private readonly mapping: SpanMappingOptions,
+    private readonly consumers: readonly SpanConsumer[],
+    private readonly warnings: RateLimitedLog,
+  ) {}
+
+  handleLine(line: string, sink: Sink): void {
+    this.metrics.recordsReceived.labels(sink).inc();
+    const parsed = parseRecord(line);
+    if (!parsed.ok) {
+      const reasonLabel = reasonClass(parsed.reason);
+      this.metrics.recordsMalformed.labels(sink, reasonLabel).inc();
+      this.warnings.warn(`malformed:${reasonLabel}`, { sink, reason: parsed.reason.slice(0, 200) }, 'malformed span record');
+      return;
+    }
+    this.handleRecord(parsed.record, sink);
+  }
+
+  private handleRecord(record: SpanRecord, sink: Sink): void {
+    let spans: ReadableSpan[];
+    try {
+      observeLayerLatency(this.metrics, record);
+      this.countProblems(record);
+      spans = recordToSpans(record, this.mapping);
+    } catch (error) {
+      // A validated record should always map; if not, count it rather than crash the process.
+      this.metrics.recordsMalformed.labels(sink, 'mapping_failed').inc();
+      this.warnings.warn('mapping_failed', { err: String(error) }, 'could not map a span record');
+      return;
+    }
+    for (const consumer of this.consumers) consumer.offer(spans);
+  }
+
+  private countProblems(record: SpanRecord): void {
+    for (const header of record.rejectedHeaders) this.metrics.rejectedHeaders.get({ header: safeLabel(header) }).inc();
+    if (record.error !== '') {
+      const code = safeLabel(record.error.toLowerCase());
+      this.metrics.njsErrors.get({ code }).inc();
+      this.warnings.warn(`njs_error:${code}`, { code: record.error.slice(0, 100), traceId: record.traceId }, 'njs tracing code failed for a request');
+    }
+  }
+}

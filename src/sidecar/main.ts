@@ -1,0 +1,124 @@
+/**
+ * Wires the sidecar together: config -> exporters and their queues -> ingest
+ * -> receivers, plus the HTTP endpoints; and shuts it down in order on
+ * SIGTERM/SIGINT: stop receiving, flush the queues within
+ * NJS_TRACING_SHUTDOWN_TIMEOUT_MS, exit 0.
+ */
+import { ConfigError, loadConfig, type SidecarConfig } from './config.js';
+import { ExportPipeline } from './export-pipeline.js';
+import { createExporter } from './exporters.js';
+import { FileTail } from './file-tail.js';
+import { SidecarHttpServer } from './http-server.js';
+import { Ingest } from './ingest.js';
+import { createLogger, RateLimitedLog, type Logger } from './logger.js';
+import { SidecarMetrics } from './metrics.js';
+import { MAX_RECORD_BYTES } from '../record/fields.js';
+import { buildResource, TRACING_SCOPE } from './resource.js';
+import { UdpReceiver } from './udp-receiver.js';
+
+export interface RunningSidecar {
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
+  const metrics = new SidecarMetrics(config.metricsMaxLabelSets);
+  const pipelines = config.exporters.map(
+    (name) =>
+      new ExportPipeline({
+        name,
+        exporter: createExporter(name, config),
+        ...config.batch,
+        maxRetryBackoffMs: config.maxRetryBackoffMs,
+        metrics,
+        logger,
+      }),
+  );
+  if (pipelines.length === 0) logger.warn('OTEL_TRACES_EXPORTER=none: records are counted but no spans are exported');
+  const ingest = new Ingest(
+    metrics,
+    { resource: buildResource(config), scope: TRACING_SCOPE, queryRedaction: config.queryRedaction },
+    pipelines,
+    new RateLimitedLog(logger),
+  );
+
+  let ready = false;
+  const http = config.metricsAddress
+    ? new SidecarHttpServer({ address: config.metricsAddress, registry: metrics.registry, isReady: () => ready, logger })
+    : null;
+  await http?.start();
+
+  const udp = config.udpAddress
+    ? new UdpReceiver({
+        address: config.udpAddress,
+        receiveBufferBytes: config.udpReceiveBufferBytes,
+        onLine: (line) => ingest.handleLine(line, 'udp'),
+        logger,
+      })
+    : null;
+  await udp?.start();
+
+  const file = config.filePath
+    ? new FileTail({
+        path: config.filePath,
+        pollMs: config.filePollMs,
+        startAt: config.fileStart,
+        reclaimBytes: config.fileReclaimBytes,
+        maxLineBytes: MAX_RECORD_BYTES,
+        onLine: (line) => ingest.handleLine(line, 'file'),
+        logger,
+      })
+    : null;
+  file?.start();
+  if (!udp && !file) logger.warn('NJS_TRACING_UDP_ADDRESS and NJS_TRACING_FILE are both empty: nothing to receive');
+  ready = true;
+  logger.info({ exporters: config.exporters }, 'sidecar started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    shutdown(reason: string) {
+      stopping ??= (async () => {
+        ready = false;
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: flushing queued spans');
+        await udp?.stop();
+        await file?.stop();
+        await Promise.all(pipelines.map((pipeline) => pipeline.shutdown(deadline)));
+        await http?.stop();
+        logger.info('shutdown complete');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The command line entry: reads the environment, starts, and handles signals. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: SidecarConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`njs-tracing-sidecar: invalid configuration: ${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled promise rejection'));
+
+  let sidecar: RunningSidecar;
+  try {
+    sidecar = await startSidecar(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for the flush');
+      process.exit(1);
+    }
+    void sidecar.shutdown(signal).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

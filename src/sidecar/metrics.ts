@@ -1,0 +1,107 @@
+/**
+ * Every Prometheus metric the sidecar exposes on /metrics (prom-client), in one
+ * registry. docs/sidecar.md lists them. Labels fed by traffic go through
+ * BoundedLabels so their cardinality stays bounded.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedLabels, OVERFLOW_VALUE } from './bounded-labels.js';
+
+const PREFIX = 'njs_tracing_';
+
+/** Seconds, from 1 ms to 30 s: request and upstream latencies at an ingress. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export type LayerLabels = { layer: string; namespace: string; ingress: string; service: string; status_class: string };
+
+export class SidecarMetrics {
+  readonly registry = new Registry();
+
+  readonly recordsReceived = new Counter({
+    name: `${PREFIX}records_received_total`,
+    help: 'Span records received from NGINX, by sink (udp, file)',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsMalformed = new Counter({
+    name: `${PREFIX}records_malformed_total`,
+    help: 'Records that failed to parse, by sink and reason class',
+    labelNames: ['sink', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly spansExported = new Counter({
+    name: `${PREFIX}spans_exported_total`,
+    help: 'Spans the backend accepted, by exporter',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly spansDropped = new Counter({
+    name: `${PREFIX}spans_dropped_total`,
+    help: 'Spans dropped, by exporter and reason (queue_full, shutdown)',
+    labelNames: ['exporter', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly exportErrors = new Counter({
+    name: `${PREFIX}export_errors_total`,
+    help: 'Failed export attempts (each is retried with backoff), by exporter',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly exportDuration = new Histogram({
+    name: `${PREFIX}export_duration_seconds`,
+    help: 'Time one batch export took, successful or not, by exporter',
+    labelNames: ['exporter'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: `${PREFIX}queue_spans`,
+    help: 'Spans waiting in the export queue, by exporter',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  private readonly rejectedHeadersCounter = new Counter({
+    name: `${PREFIX}rejected_trace_headers_total`,
+    help: 'Incoming trace context headers NGINX rejected as invalid, by header',
+    labelNames: ['header'] as const,
+    registers: [this.registry],
+  });
+  private readonly njsErrorsCounter = new Counter({
+    name: `${PREFIX}njs_errors_total`,
+    help: 'Requests where the njs code failed and fell back to a new trace, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly layerDuration = new Histogram({
+    name: `${PREFIX}layer_duration_seconds`,
+    help:
+      'Per-layer latency from the spans: total (whole request at the ingress), nginx (total minus upstream attempts), ' +
+      'upstream_connect, upstream_header (time to first byte), upstream_response',
+    labelNames: ['layer', 'namespace', 'ingress', 'service', 'status_class'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly layers: BoundedLabels<LayerLabels, { observe(value: number): void }>;
+  readonly rejectedHeaders: BoundedLabels<{ header: string }, { inc(): void }>;
+  readonly njsErrors: BoundedLabels<{ code: string }, { inc(): void }>;
+
+  /** @param maxLabelSets distinct traffic-derived label sets per metric before overflowing into "other" */
+  constructor(maxLabelSets: number, collectProcessMetrics = true) {
+    if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    this.layers = new BoundedLabels(
+      maxLabelSets,
+      (labels) => this.layerDuration.labels(labels),
+      (labels) => ({ ...labels, namespace: OVERFLOW_VALUE, ingress: OVERFLOW_VALUE, service: OVERFLOW_VALUE }),
+    );
+    this.rejectedHeaders = new BoundedLabels(
+      maxLabelSets,
+      (labels) => this.rejectedHeadersCounter.labels(labels),
+      () => ({ header: OVERFLOW_VALUE }),
+    );
+    this.njsErrors = new BoundedLabels(
+      maxLabelSets,
+      (labels) => this.njsErrorsCounter.labels(labels),
+      () => ({ code: OVERFLOW_VALUE }),
+    );
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * One span record -> the ingress SERVER span plus one CLIENT span per upstream
+ * attempt, as ReadableSpans any OpenTelemetry exporter accepts. Ids, parents
+ * and times are exactly what NGINX produced; nothing here is random, so the
+ * same record always yields the same spans.
+ *
+ * Timing: NGINX reports the request's end and duration and, per attempt, its
+ * connect/header/response durations, but not when each attempt began. Attempts
+ * are placed back to back from the request start, each lasting its response
+ * time (or header, or connect time when that is all NGINX measured), clamped
+ * inside the SERVER span.
+ */
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Link, type SpanContext } from '@opentelemetry/api';
+import { TraceState, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { SpanRecord } from '../record/parse.js';
+import type { UpstreamAttempt } from '../record/upstream-list.js';
+import * as attr from './attribute-names.js';
+import type { QueryRedaction } from './config.js';
+import { redactQuery } from './query-redaction.js';
+import { attemptSpanId } from './span-ids.js';
+
+export interface SpanMappingOptions {
+  resource: Resource;
+  scope: InstrumentationScope;
+  queryRedaction: QueryRedaction;
+}
+
+/** Methods the HTTP conventions know; anything else is reported as _OTHER. */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
+
+/** Unix milliseconds to OpenTelemetry's [seconds, nanoseconds]. */
+export function msToHrTime(ms: number): [number, number] {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/**
+ * Attribute objects are filled in place rather than built from spreads:
+ * this runs for every span at tens of thousands of spans per second.
+ */
+function setMethod(attributes: Attributes, method: string): void {
+  if (KNOWN_METHODS.has(method)) {
+    attributes[attr.ATTR_HTTP_REQUEST_METHOD] = method;
+  } else {
+    attributes[attr.ATTR_HTTP_REQUEST_METHOD] = '_OTHER';
+    attributes[attr.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  }
+}
+
+/** Sets only values that are present: empty strings, zero numbers and nulls are omitted. */
+function setPresent(attributes: Attributes, key: string, value: string | number | null): void {
+  if (value !== null && value !== '' && value !== 0) attributes[key] = value;
+}
+
+/** Span name per the HTTP conventions: "{method} {route}", "{method}", or "HTTP" for unknown methods. */
+function serverSpanName(record: SpanRecord): string {
+  const method = KNOWN_METHODS.has(record.method) ? record.method : 'HTTP';
+  return record.route === '' ? method : `${method} ${record.route}`;
+}
+
+function setKubernetes(attributes: Attributes, record: SpanRecord, withIngress: boolean): void {
+  setPresent(attributes, attr.ATTR_K8S_NAMESPACE_NAME, record.kubernetes.namespace);
+  if (withIngress) setPresent(attributes, attr.ATTR_K8S_INGRESS_NAME, record.kubernetes.ingress);
+  setPresent(attributes, attr.ATTR_K8S_SERVICE_NAME, record.kubernetes.service);
+  setPresent(attributes, attr.ATTR_K8S_SERVICE_PORT, record.kubernetes.servicePort);
+}
+
+function serverAttributes(record: SpanRecord, redaction: QueryRedaction): Attributes {
+  const attributes: Attributes = {};
+  setMethod(attributes, record.method);
+  setPresent(attributes, attr.ATTR_URL_PATH, record.path);
+  setPresent(attributes, attr.ATTR_URL_SCHEME, record.scheme);
+  setPresent(attributes, attr.ATTR_URL_QUERY, redactQuery(record.query, redaction));
+  setPresent(attributes, attr.ATTR_HTTP_ROUTE, record.route);
+  setPresent(attributes, attr.ATTR_HTTP_RESPONSE_STATUS_CODE, record.status);
+  setPresent(attributes, attr.ATTR_SERVER_ADDRESS, record.host);
+  setPresent(attributes, attr.ATTR_SERVER_PORT, record.serverPort);
+  setPresent(attributes, attr.ATTR_CLIENT_ADDRESS, record.clientAddress);
+  setPresent(attributes, attr.ATTR_CLIENT_PORT, record.clientPort);
+  setPresent(attributes, attr.ATTR_USER_AGENT_ORIGINAL, record.userAgent);
+  setPresent(attributes, attr.ATTR_NETWORK_PROTOCOL_VERSION, record.protocolVersion);
+  setPresent(attributes, attr.ATTR_HTTP_REQUEST_SIZE, record.requestBytes);
+  setPresent(attributes, attr.ATTR_HTTP_RESPONSE_SIZE, record.responseBytes);
+  if (record.status >= 500) attributes[attr.ATTR_ERROR_TYPE] = String(record.status);
+  setKubernetes(attributes, record, true);
+  setPresent(attributes, attr.ATTR_INCOMING_FORMAT, record.incomingFormat);
+  setPresent(attributes, attr.ATTR_NJS_ERROR, record.error);
+  if (record.rejectedHeaders.length > 0) attributes[attr.ATTR_REJECTED_HEADERS] = record.rejectedHeaders;
+  return attributes;
+}
+
+/** "10.0.0.7:8080", "[::1]:8080", "unix:/run/app.sock" or an upstream group name. */
+function setPeer(attributes: Attributes, address: string): void {
+  if (address.startsWith('unix:')) {
+    attributes[attr.ATTR_NETWORK_TRANSPORT] = 'unix';
+    attributes[attr.ATTR_NETWORK_PEER_ADDRESS] = address.slice(5);
+    return;
+  }
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (!match) {
+    attributes[attr.ATTR_SERVER_ADDRESS] = address;
+    return;
+  }
+  const port = Number(match[2]);
+  attributes[attr.ATTR_SERVER_ADDRESS] = match[1];
+  attributes[attr.ATTR_SERVER_PORT] = port;
+  attributes[attr.ATTR_NETWORK_PEER_ADDRESS] = match[1];
+  attributes[attr.ATTR_NETWORK_PEER_PORT] = port;
+}
+
+function attemptDurationMs(attempt: UpstreamAttempt): number {
+  return attempt.responseMs ?? attempt.headerMs ?? attempt.connectMs ?? 0;
+}
+
+function clientAttributes(record: SpanRecord, attempt: UpstreamAttempt, index: number): Attributes {
+  const attributes: Attributes = {};
+  setMethod(attributes, record.method);
+  setPeer(attributes, attempt.address);
+  attributes[attr.ATTR_UPSTREAM_ADDRESS] = attempt.address;
+  setPresent(attributes, attr.ATTR_HTTP_RESPONSE_STATUS_CODE, attempt.status);
+  setPresent(attributes, attr.ATTR_HTTP_REQUEST_RESEND_COUNT, index);
+  if (attempt.status === 0) attributes[attr.ATTR_ERROR_TYPE] = 'no_response';
+  else if (attempt.status >= 500) attributes[attr.ATTR_ERROR_TYPE] = String(attempt.status);
+  // Zero is a real measurement here (a reused keepalive connection connects in 0 ms).
+  if (attempt.connectMs !== null) attributes[attr.ATTR_UPSTREAM_CONNECT_MS] = attempt.connectMs;
+  if (attempt.headerMs !== null) attributes[attr.ATTR_UPSTREAM_HEADER_MS] = attempt.headerMs;
+  if (attempt.responseMs !== null) attributes[attr.ATTR_UPSTREAM_RESPONSE_MS] = attempt.responseMs;
+  setKubernetes(attributes, record, false);
+  return attributes;
+}
+
+function links(record: SpanRecord): Link[] {
+  if (!record.link) return [];
+  const context: SpanContext = { ...record.link, traceFlags: TraceFlags.NONE, isRemote: true };
+  return [{ context, attributes: { [attr.ATTR_LINK_REASON]: attr.LINK_REASON_DISTRUSTED } }];
+}
+
+interface SpanFields {
+  name: string;
+  kind: SpanKind;
+  context: SpanContext;
+  parent: SpanContext | undefined;
+  startMs: number;
+  endMs: number;
+  error: boolean;
+  attributes: Attributes;
+  links: Link[];
+}
+
+function readableSpan(fields: SpanFields, options: SpanMappingOptions): ReadableSpan {
+  const startTime = msToHrTime(fields.startMs);
+  const endTime = msToHrTime(fields.endMs);
+  return {
+    name: fields.name,
+    kind: fields.kind,
+    spanContext: () => fields.context,
+    parentSpanContext: fields.parent,
+    startTime,
+    endTime,
+    duration: msToHrTime(fields.endMs - fields.startMs),
+    status: { code: fields.error ? SpanStatusCode.ERROR : SpanStatusCode.UNSET },
+    attributes: fields.attributes,
+    links: fields.links,
+    events: [],
+    ended: true,
+    resource: options.resource,
+    instrumentationScope: options.scope,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
+
+export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): ReadableSpan[] {
+  const traceState = record.traceState === '' ? undefined : new TraceState(record.traceState);
+  const contextFor = (spanId: string, isRemote: boolean): SpanContext => ({
+    traceId: record.traceId,
+    spanId,
+    traceFlags: record.traceFlags,
+    traceState,
+    isRemote,
+  });
+  const serverContext = contextFor(record.spanId, false);
+  const endMs = Math.max(record.startMs, record.endMs);
+  const spans: ReadableSpan[] = [
+    readableSpan(
+      {
+        name: serverSpanName(record),
+        kind: SpanKind.SERVER,
+        context: serverContext,
+        parent: record.parentSpanId === '' ? undefined : contextFor(record.parentSpanId, true),
+        startMs: record.startMs,
+        endMs,
+        error: record.status >= 500,
+        attributes: serverAttributes(record, options.queryRedaction),
+        links: links(record),
+      },
+      options,
+    ),
+  ];
+
+  let cursorMs = record.startMs;
+  record.upstream.forEach((attempt, index, attempts) => {
+    const startMs = Math.min(cursorMs, endMs);
+    const attemptEndMs = Math.min(startMs + attemptDurationMs(attempt), endMs);
+    cursorMs = attemptEndMs;
+    spans.push(
+      readableSpan(
+        {
+          name: KNOWN_METHODS.has(record.method) ? record.method : 'HTTP',
+          kind: SpanKind.CLIENT,
+          context: contextFor(attemptSpanId(record.clientSpanId, index, attempts.length), false),
+          parent: serverContext,
+          startMs,
+          endMs: attemptEndMs,
+          error: attempt.status === 0 || attempt.status >= 500,
+          attributes: clientAttributes(record, attempt, index),
+          links: [],
+        },
+        options,
+      ),
+    );
+  });
+  return spans;
+}

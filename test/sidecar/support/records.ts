@@ -1,0 +1,85 @@
+/**
+ * Span record lines as NGINX writes them (every value a JSON string), built
+ * from RECORD_FIELDS so they follow the shared format.
+ */
+import { RECORD_FIELDS, RECORD_VERSION, type RecordKey } from '../../../src/record/fields.js';
+
+export type RecordOverrides = Partial<Record<RecordKey, string>>;
+
+let counter = 0;
+
+/** Distinct, valid ids for each call: 32/16 lowercase hex, never all zero. */
+export function freshIds(): { tid: string; sid: string; cid: string } {
+  counter++;
+  const n = (counter + process.pid * 1000).toString(16);
+  return {
+    tid: ('4bf92f3577b34da6a3ce929d0e0e' + n).slice(-32).padStart(32, 'a'),
+    sid: ('00f067aa0ba9' + n).slice(-16).padStart(16, 'b'),
+    cid: ('c0ffee00' + n).slice(-16).padStart(16, 'c'),
+  };
+}
+
+const DEFAULTS: Record<RecordKey, string> = {
+  tid: '4bf92f3577b34da6a3ce929d0e0e4736',
+  sid: '00f067aa0ba902b7',
+  pid: '',
+  cid: 'b7ad6b7169203331',
+  fl: '01',
+  tst: '',
+  ltid: '',
+  lsid: '',
+  fmt: '',
+  bad: '',
+  end: '1700000000.250',
+  dur: '0.250',
+  meth: 'GET',
+  sch: 'http',
+  host: 'shop.example',
+  path: '/api/items/42',
+  qry: '',
+  rte: '/api/items',
+  st: '200',
+  cip: '10.1.2.3',
+  cpt: '51234',
+  spt: '80',
+  ua: 'curl/8.5.0',
+  pv: 'HTTP/1.1',
+  rqb: '120',
+  rsb: '560',
+  ua_addr: '10.0.0.7:8080',
+  ua_st: '200',
+  ua_ct: '0.002',
+  ua_ht: '0.150',
+  ua_rt: '0.200',
+  k_ns: 'shop',
+  k_ing: 'shop-ingress',
+  k_svc: 'items',
+  k_port: '8080',
+  err: '',
+};
+
+/** One record line (no newline). */
+export function recordLine(overrides: RecordOverrides = {}): string {
+  const values: Record<string, string | number> = { v: RECORD_VERSION };
+  for (const field of RECORD_FIELDS) values[field.key] = overrides[field.key] ?? DEFAULTS[field.key];
+  return JSON.stringify(values);
+}
+
+/** The same record as NGINX's syslog sink sends it: "<PRI>timestamp tag: json". */
+export function syslogDatagram(overrides: RecordOverrides = {}): string {
+  return `<190>Nov 24 23:59:59 njs_tracing: ${recordLine(overrides)}`;
+}
+
+/** A record ending now, lasting `durationMs`, with fresh ids. */
+export function recentRecord(overrides: RecordOverrides = {}, durationMs = 20): RecordOverrides {
+  const endSeconds = Date.now() / 1000;
+  return {
+    ...freshIds(),
+    end: endSeconds.toFixed(3),
+    dur: (durationMs / 1000).toFixed(3),
+    ua_ct: '0.001',
+    ua_ht: '0.005',
+    ua_rt: (durationMs / 2000).toFixed(3),
+    ...overrides,
+  };
+}
