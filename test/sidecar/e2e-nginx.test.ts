@@ -28,7 +28,7 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-function httpConfig(sidecarUdpPort: number): string {
+function httpConfig(): string {
   const traced = (settings: string, upstream = 'http://{{upstream:echo}}') =>
     `{ ${settings} include tracing-location.conf; proxy_pass ${upstream}; }`;
   return `
@@ -39,9 +39,9 @@ function httpConfig(sidecarUdpPort: number): string {
     }
     server {
         listen 127.0.0.1:{{port:main}};
-        # A server with access_log lines of its own: both sinks, UDP to the sidecar.
-        access_log {{spans}} tracing_span buffer=64k flush=1s if=$tracing_sink_file;
-        access_log syslog:server=127.0.0.1:${sidecarUdpPort},facility=local7,tag=njs_tracing,severity=info,nohostname tracing_span if=$tracing_sink_udp;
+        # A server with access_log lines of its own needs the sinks again.
+        access_log {{logs}}/server-access.log;
+        include tracing-log.conf;
         location /file/ ${traced('')}
         location /udp/ ${traced('set $tracing_sink udp;')}
         location /distrust/ ${traced('set $tracing_trust_incoming off;')}
@@ -67,7 +67,8 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
     const udpPort = await freeUdpPort();
     nginx = await startNginx({
       runtime,
-      http: httpConfig(udpPort),
+      http: httpConfig(),
+      syslogAddress: `127.0.0.1:${udpPort}`,
       upstreams: { flaky: { failFirst: 1_000_000, failWith: 'status' } },
     });
     sidecar = await SidecarProcess.start({

@@ -49,6 +49,8 @@ export interface NginxOptions {
   upstreams?: Record<string, EchoOptions>;
   /** error.log lines at [error]/[crit]/[alert]/[emerg] that stop() tolerates. */
   allowErrors?: RegExp[];
+  /** Point the syslog sink here (e.g. a sidecar under test) instead of the harness's UDP capture. */
+  syslogAddress?: string;
 }
 
 export interface Nginx {
@@ -154,7 +156,7 @@ async function startOnce(options: NginxOptions): Promise<Nginx> {
 
   try {
     const named: Record<string, string> = {
-      syslog: syslog.address, spans: n(join(logs, 'spans.log')),
+      syslog: options.syslogAddress ?? syslog.address, spans: n(join(logs, 'spans.log')),
       prefix: n(prefix), conf: n(conf), js: n(js), logs: n(logs),
     };
     for (const [, kind, name] of options.http.matchAll(/\{\{(port|upstream):([\w-]+)\}\}/g)) {
