@@ -61,6 +61,13 @@ var SAMPLERS = [
   "parentbased_always_off",
   "parentbased_traceidratio"
 ];
+var CHECKED_ONLY = [
+  ["tracing_enabled", /^(on|off)$/],
+  ["tracing_inject", /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/],
+  ["tracing_sink", /^(file|udp|off)$/],
+  ["tracing_record_query", /^(on|off)$/],
+  ["tracing_traceresponse", /^(on|off)$/]
+];
 var RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 function formatList(value) {
   const names = value.split(",");
@@ -90,6 +97,9 @@ function readKnobs(read) {
   let ratio = 1;
   if (RATIO.test(ratioText)) ratio = Number(ratioText);
   else invalid.push("tracing_sample_ratio");
+  for (let i = 0; i < CHECKED_ONLY.length; i++) {
+    if (!CHECKED_ONLY[i][1].test(read(CHECKED_ONLY[i][0]))) invalid.push(CHECKED_ONLY[i][0]);
+  }
   return { extract: extract2, trustIncoming: trust !== "off", sampler, ratio, invalid };
 }
 
@@ -154,19 +164,27 @@ function multiSampled(value) {
 function validId(value, re) {
   return re.test(value) && !ALL_ZEROS_RE.test(value);
 }
+function presentB3MultiHeaders(read) {
+  const present = [];
+  for (let i = 0; i < B3_MULTI_HEADERS.length; i++) {
+    const name = B3_MULTI_HEADERS[i];
+    const value = read(name);
+    if (value !== "" && (name !== X_B3_FLAGS || value === "1")) {
+      present.push(name);
+    }
+  }
+  return present;
+}
 function parseB3Multi(read) {
   const traceId = read(X_B3_TRACE_ID);
   const spanId = read(X_B3_SPAN_ID);
   const parentSpanId = read(X_B3_PARENT_SPAN_ID);
-  const flags = read(X_B3_FLAGS);
   let sampling = multiSampled(read(X_B3_SAMPLED));
   if (sampling === null) {
     return null;
   }
-  if (flags === "1") {
+  if (read(X_B3_FLAGS) === "1") {
     sampling = "debug";
-  } else if (flags !== "") {
-    return null;
   }
   if (parentSpanId !== "" && !validId(parentSpanId, SPAN_ID_RE)) {
     return null;
@@ -236,6 +254,7 @@ var OWS_AROUND_RE = /^[ \t]+|[ \t]+$/g;
 var MAX_MEMBERS = 32;
 var MAX_LENGTH = 512;
 var LONG_MEMBER = 128;
+var MAX_MEMBER_LENGTH = 256 + 1 + 256;
 function joinedLength(members) {
   let total = members.length > 0 ? members.length - 1 : 0;
   for (let i = 0; i < members.length; i++) {
@@ -243,24 +262,24 @@ function joinedLength(members) {
   }
   return total;
 }
-function normalizeTraceState(values) {
+function parseTraceState(values) {
   if (typeof values !== "string" || values.length === 0) {
     return "";
   }
   const parts = values.split(",");
   const members = [];
   const keys = [];
-  for (let i = 0; i < parts.length && members.length < MAX_MEMBERS; i++) {
+  for (let i = 0; i < parts.length; i++) {
     const member = parts[i].replace(OWS_AROUND_RE, "");
     if (member.length === 0) {
       continue;
     }
-    const m = LIST_MEMBER_RE.exec(member);
-    if (m === null) {
-      continue;
+    if (members.length === MAX_MEMBERS || member.length > MAX_MEMBER_LENGTH) {
+      return null;
     }
-    if (keys.indexOf(m[1]) !== -1) {
-      continue;
+    const m = LIST_MEMBER_RE.exec(member);
+    if (m === null || keys.indexOf(m[1]) !== -1) {
+      return null;
     }
     keys.push(m[1]);
     members.push(member);
@@ -315,7 +334,6 @@ function parseTraceparent(value) {
 }
 
 // src/njs/propagation/extract.ts
-var EMPTY_TRACESTATE_RE = new RegExp(`^[ \\t,]*${END}`);
 function header(read, name) {
   const value = read(name);
   return typeof value === "string" ? value : "";
@@ -337,9 +355,11 @@ function fromW3c(read, rejected) {
   }
   const tracestate = header(read, TRACESTATE);
   if (tracestate !== "") {
-    found.traceState = normalizeTraceState(tracestate);
-    if (found.traceState === "" && !EMPTY_TRACESTATE_RE.test(tracestate)) {
+    const traceState = parseTraceState(tracestate);
+    if (traceState === null) {
       reject(rejected, TRACESTATE);
+    } else {
+      found.traceState = traceState;
     }
   }
   return found;
@@ -356,16 +376,12 @@ function fromB3Single(read, rejected) {
   return found;
 }
 function fromB3Multi(read, rejected) {
-  const present = [];
-  for (let i = 0; i < B3_MULTI_HEADERS.length; i++) {
-    if (header(read, B3_MULTI_HEADERS[i]) !== "") {
-      present.push(B3_MULTI_HEADERS[i]);
-    }
-  }
+  const reader = (name) => header(read, name);
+  const present = presentB3MultiHeaders(reader);
   if (present.length === 0) {
     return null;
   }
-  const found = parseB3Multi((name) => header(read, name));
+  const found = parseB3Multi(reader);
   if (found === null) {
     for (let i = 0; i < present.length; i++) {
       reject(rejected, present[i]);

@@ -6,11 +6,15 @@
 import type { Format } from './propagation/types.js';
 
 export type KnobName =
+  | 'tracing_enabled'
   | 'tracing_extract'
   | 'tracing_inject'
   | 'tracing_trust_incoming'
   | 'tracing_sampler'
-  | 'tracing_sample_ratio';
+  | 'tracing_sample_ratio'
+  | 'tracing_sink'
+  | 'tracing_record_query'
+  | 'tracing_traceresponse';
 
 export type VariableReader = (name: KnobName | 'request_id') => string;
 
@@ -39,6 +43,17 @@ const SAMPLERS: SamplerName[] = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
+];
+/**
+ * Knobs that nginx applies natively (tracing-http.conf); njs only checks them
+ * so an invalid value is reported, with the same rules as $tracing_knobs_valid.
+ */
+const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
+  ['tracing_enabled', /^(on|off)$/],
+  ['tracing_inject', /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/],
+  ['tracing_sink', /^(file|udp|off)$/],
+  ['tracing_record_query', /^(on|off)$/],
+  ['tracing_traceresponse', /^(on|off)$/],
 ];
 /** A probability written the way people write one: 0, 1, 0.25, .5, 1.0 */
 const RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
@@ -76,6 +91,10 @@ export function readKnobs(read: VariableReader): Knobs {
   let ratio = 1;
   if (RATIO.test(ratioText)) ratio = Number(ratioText);
   else invalid.push('tracing_sample_ratio');
+
+  for (let i = 0; i < CHECKED_ONLY.length; i++) {
+    if (!CHECKED_ONLY[i][1].test(read(CHECKED_ONLY[i][0]))) invalid.push(CHECKED_ONLY[i][0]);
+  }
 
   return { extract, trustIncoming: trust !== 'off', sampler, ratio, invalid };
 }

@@ -1,6 +1,8 @@
 /**
  * The span record: one line of JSON that NGINX itself writes (log_format
- * escape=json) for every sampled request. This table is the single source of
+ * escape=json) for every sampled request, and for unsampled ones whose trace
+ * headers were rejected or whose njs step failed (the sidecar counts those and
+ * exports nothing for them). This table is the single source of
  * the format: the build renders the nginx `log_format` from it and the sidecar
  * parses records with it. Change a field here, bump RECORD_VERSION.
  *
@@ -12,8 +14,14 @@
 
 export const RECORD_VERSION = 1;
 
-/** Upper bound of one record in bytes: the sum of the caps below plus slack. */
-export const MAX_RECORD_BYTES = 8192;
+/**
+ * Upper bound of one record in bytes. The client-controlled fields are capped
+ * in tracing-http.conf (path 1024, query 512, tracestate 512, user agent 256,
+ * route 256, host 255, method 32 bytes; upstream lists 512 + 4 x 256), and
+ * escape=json writes a control byte as 6 ("\u0001") and a quote as 2: at most
+ * 6 x 4,383 bytes of values plus ~600 bytes of keys and fixed fields.
+ */
+export const MAX_RECORD_BYTES = 27_000;
 
 export interface FieldSpec {
   /** JSON key, short because it is written once per request. */
@@ -37,6 +45,7 @@ export const RECORD_FIELDS = [
   { key: 'fmt', nginx: '$tracing_incoming_format', doc: 'format the incoming context came in: w3c, b3, b3multi, jaeger or empty' },
   { key: 'bad', nginx: '$tracing_rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
   { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
+  { key: 'ust', nginx: '$tracing_upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
   { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
   { key: 'meth', nginx: '$tracing_method', doc: 'HTTP method, at most 32 bytes' },
   { key: 'sch', nginx: '$scheme', doc: 'http or https' },

@@ -19,6 +19,8 @@ export interface SpanRecord {
   /** Unix epoch milliseconds. */
   startMs: number;
   endMs: number;
+  /** When nginx built the upstream request (after reading a buffered body); null if unknown. */
+  upstreamStartMs: number | null;
   method: string;
   scheme: string;
   host: string;
@@ -110,6 +112,7 @@ export function parseRecord(line: string): ParseResult {
   if (!/^\d{3}$/.test(raw.st)) return fail(`invalid status ${JSON.stringify(raw.st)}`);
 
   const endMs = Math.round(Number(raw.end) * 1000);
+  const upstreamStartMs = DECIMAL.test(raw.ust) ? Math.round(Number(raw.ust) * 1000) : null;
   const durationMs = Math.round(Number(raw.dur) * 1000);
   const rejected = text(raw.bad);
   return {
@@ -126,6 +129,7 @@ export function parseRecord(line: string): ParseResult {
       rejectedHeaders: rejected === '' ? [] : rejected.split(','),
       startMs: endMs - durationMs,
       endMs,
+      upstreamStartMs,
       method: text(raw.meth),
       scheme: text(raw.sch),
       host: text(raw.host),

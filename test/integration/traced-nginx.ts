@@ -30,6 +30,14 @@ const TRACED_LOCATIONS: Record<string, string> = {
   off: 'set $tracing_enabled off;',
   query: 'set $tracing_record_query on;',
   'bad-knob': 'set $tracing_sampler probabilistic;',
+  'bad-trust': 'set $tracing_trust_incoming yes;',
+  'bad-ratio': 'set $tracing_sample_ratio "0.";',
+  'bad-inject': 'set $tracing_inject "w3c,zipkin";',
+  'bad-sink': 'set $tracing_sink tcp;',
+  'bad-enabled': 'set $tracing_enabled On;',
+  'inject-spaces': 'set $tracing_inject "w3c, b3";',
+  // Same outcome as the default location, but always through njs.
+  'forced-njs': 'set $tracing_extract "w3c,jaeger";',
   udp: 'set $tracing_sink udp;',
   k8s:
     'set $namespace shop; set $ingress_name web; set $service_name cart; set $service_port 8080; set $location_path /k8s;',

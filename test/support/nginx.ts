@@ -208,7 +208,7 @@ async function startOnce(options: NginxOptions): Promise<Nginx> {
     children.add(proc);
     proc.on('exit', () => children.delete(proc));
     for (const stream of [proc.stdout!, proc.stderr!]) stream.on('data', (d) => (output += d));
-    await waitForPorts(proc, [...ports.values()]);
+    await waitForPorts(proc, [...ports.values()], join(prefix, 'nginx.pid'));
   } catch (err) {
     live.delete(dispose);
     await cleanup();
@@ -288,10 +288,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPorts(proc: ChildProcess, ports: number[]): Promise<void> {
+/**
+ * Ready when nginx has written its pid file — it does so only after binding
+ * every listen socket — and each port accepts. A port that accepts before the
+ * pid file exists may belong to another test's nginx (free ports race), while
+ * ours is still retrying bind().
+ */
+async function waitForPorts(proc: ChildProcess, ports: number[], pidFile: string): Promise<void> {
   const deadline = Date.now() + TIMEOUT_MS;
+  const ready = async (port: number) => fs.existsSync(pidFile) && (await accepts(port));
   for (const port of ports) {
-    while (!(await accepts(port))) {
+    while (!(await ready(port))) {
       if (!running(proc)) throw new Error(`nginx exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode})`);
       if (Date.now() > deadline) throw new Error(`nginx not accepting on 127.0.0.1:${port} after ${TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 25));

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readKnobs, type KnobName } from '../../src/njs/knobs.js';
 
 const defaults: Record<string, string> = {
+  tracing_enabled: 'on',
+  tracing_sink: 'file',
+  tracing_record_query: 'off',
+  tracing_traceresponse: 'off',
   tracing_extract: 'w3c',
   tracing_inject: 'w3c',
   tracing_trust_incoming: 'on',
@@ -34,6 +38,13 @@ describe('readKnobs', () => {
     ['ratioAboveOne', { tracing_sample_ratio: '1.5' }, 'tracing_sample_ratio'],
     ['ratioNegative', { tracing_sample_ratio: '-0.1' }, 'tracing_sample_ratio'],
     ['ratioPercent', { tracing_sample_ratio: '10%' }, 'tracing_sample_ratio'],
+    ['ratioTrailingDot', { tracing_sample_ratio: '0.' }, 'tracing_sample_ratio'],
+    ['enabledCapitalised', { tracing_enabled: 'On' }, 'tracing_enabled'],
+    ['injectUnknown', { tracing_inject: 'w3c,zipkin' }, 'tracing_inject'],
+    ['injectSameWithOthers', { tracing_inject: 'same,b3' }, 'tracing_inject'],
+    ['sinkTcp', { tracing_sink: 'tcp' }, 'tracing_sink'],
+    ['recordQueryYes', { tracing_record_query: 'yes' }, 'tracing_record_query'],
+    ['traceresponseTrue', { tracing_traceresponse: 'true' }, 'tracing_traceresponse'],
   ])('falls back to the default and names the knob for %s', (_name, overrides, knob) => {
     const knobs = readKnobs(reader(overrides));
     expect(knobs.invalid).toEqual([knob]);
@@ -43,6 +54,10 @@ describe('readKnobs', () => {
     for (const [text, value] of [['0', 0], ['1.0', 1], ['.25', 0.25], ['0.001', 0.001]] as const) {
       expect(readKnobs(reader({ tracing_sample_ratio: text })).ratio, text).toBe(value);
     }
+  });
+
+  it('accepts inject lists with spaces after the commas', () => {
+    expect(readKnobs(reader({ tracing_inject: 'w3c, b3,jaeger' })).invalid).toEqual([]);
   });
 
   it('treats a distrust value of off as distrust', () => {

@@ -8,7 +8,7 @@ import { parseUpstreamAttempts } from '../../src/record/upstream-list.js';
 const NGINX_LINE =
   '{"v":1,"tid":"0af7651916cd43dd8448eb211c80319c","sid":"fd5d782cd7dc1ae2","pid":"b7ad6b7169203331",' +
   '"cid":"7ab5c92e2f385c96","fl":"01","tst":"congo=t61","ltid":"","lsid":"","fmt":"w3c","bad":"b3,uber-trace-id",' +
-  '"end":"1795565156.084","dur":"0.120","meth":"GET","sch":"http","host":"shop.example","path":"/cart/42",' +
+  '"end":"1795565156.084","ust":"1795565155.970","dur":"0.120","meth":"GET","sch":"http","host":"shop.example","path":"/cart/42",' +
   '"qry":"","rte":"/cart","st":"200","cip":"10.1.2.3","cpt":"32824","spt":"80","ua":"curl/7.88.1",' +
   '"pv":"HTTP/1.1","rqb":"149","rsb":"207","ua_addr":"10.0.0.1:8080, 10.0.0.2:8080","ua_st":"502, 200",' +
   '"ua_ct":"0.001, 0.002","ua_ht":"0.010, 0.050","ua_rt":"0.011, 0.090","k_ns":"shop","k_ing":"web",' +
@@ -32,6 +32,7 @@ describe('parseRecord', () => {
       rejectedHeaders: ['b3', 'uber-trace-id'],
       startMs: 1795565155964,
       endMs: 1795565156084,
+      upstreamStartMs: 1795565155970,
       route: '/cart',
       status: 200,
       protocolVersion: '1.1',
@@ -71,7 +72,7 @@ describe('parseRecord', () => {
     ['halfALink', mutate({ ltid: '11111111111111111111111111111111' })],
     ['statusWord', mutate({ st: 'OK' })],
     ['durationNegative', mutate({ dur: '-1' })],
-    ['oversized', mutate({ ua: 'x'.repeat(10000) })],
+    ['oversized', mutate({ ua: 'x'.repeat(30000) })],
   ])('rejects %s with a reason', (_name, line) => {
     const result = parseRecord(line);
     expect(result.ok).toBe(false);
