@@ -63,11 +63,15 @@ var SAMPLERS = [
 ];
 var CHECKED_ONLY = [
   ["tracing_enabled", /^(on|off)$/],
-  ["tracing_inject", /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/],
   ["tracing_sink", /^(file|udp|off)$/],
   ["tracing_record_query", /^(on|off)$/],
   ["tracing_traceresponse", /^(on|off)$/]
 ];
+var INJECT_LIST = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
+function injectValid(read) {
+  const inject = read("tracing_inject");
+  return inject === "w3c" || read("tracing_headers") === "all" && INJECT_LIST.test(inject);
+}
 var RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 function formatList(value) {
   const names = value.split(",");
@@ -79,7 +83,8 @@ function formatList(value) {
   }
   return formats;
 }
-function readKnobs(read) {
+function readKnobs(readRaw) {
+  const read = (name) => readRaw(name).toLowerCase();
   const invalid = [];
   let extract2 = formatList(read("tracing_extract"));
   if (extract2 === null) {
@@ -97,6 +102,7 @@ function readKnobs(read) {
   let ratio = 1;
   if (RATIO.test(ratioText)) ratio = Number(ratioText);
   else invalid.push("tracing_sample_ratio");
+  if (!injectValid(read)) invalid.push("tracing_inject");
   for (let i = 0; i < CHECKED_ONLY.length; i++) {
     if (!CHECKED_ONLY[i][1].test(read(CHECKED_ONLY[i][0]))) invalid.push(CHECKED_ONLY[i][0]);
   }

@@ -4,6 +4,7 @@
  * Pure: ids come in as arguments, nothing here touches nginx.
  */
 import type { Knobs } from './knobs.js';
+import type { ExtractResult } from './propagation/extract.js';
 import type { Extracted, Format } from './propagation/types.js';
 import { shouldSample, type ParentSampling } from './sampler.js';
 
@@ -24,12 +25,6 @@ export interface Decision {
   rejected: string[];
   /** '' or a short code: config (a knob was invalid), exception. */
   error: string;
-}
-
-export interface ExtractResult {
-  context: Extracted | null;
-  decisionOnly: Extracted | null;
-  rejected: string[];
 }
 
 function parentSampling(extracted: Extracted | null): ParentSampling {

@@ -14,7 +14,8 @@ export type KnobName =
   | 'tracing_sample_ratio'
   | 'tracing_sink'
   | 'tracing_record_query'
-  | 'tracing_traceresponse';
+  | 'tracing_traceresponse'
+  | 'tracing_headers';
 
 export type VariableReader = (name: KnobName | 'request_id') => string;
 
@@ -50,11 +51,18 @@ const SAMPLERS: SamplerName[] = [
  */
 const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
   ['tracing_enabled', /^(on|off)$/],
-  ['tracing_inject', /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/],
   ['tracing_sink', /^(file|udp|off)$/],
   ['tracing_record_query', /^(on|off)$/],
   ['tracing_traceresponse', /^(on|off)$/],
 ];
+const INJECT_LIST = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
+
+/** Formats other than W3C need the header lines of tracing-location-formats.conf. */
+function injectValid(read: VariableReader): boolean {
+  const inject = read('tracing_inject');
+  return inject === 'w3c' || (read('tracing_headers') === 'all' && INJECT_LIST.test(inject));
+}
+
 /** A probability written the way people write one: 0, 1, 0.25, .5, 1.0 */
 const RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 
@@ -69,7 +77,9 @@ function formatList(value: string): Format[] | null {
   return formats;
 }
 
-export function readKnobs(read: VariableReader): Knobs {
+/** Knob values are case-insensitive, as nginx's exact map keys are. */
+export function readKnobs(readRaw: VariableReader): Knobs {
+  const read: VariableReader = (name) => readRaw(name).toLowerCase();
   const invalid: string[] = [];
 
   let extract = formatList(read('tracing_extract'));
@@ -92,6 +102,7 @@ export function readKnobs(read: VariableReader): Knobs {
   if (RATIO.test(ratioText)) ratio = Number(ratioText);
   else invalid.push('tracing_sample_ratio');
 
+  if (!injectValid(read)) invalid.push('tracing_inject');
   for (let i = 0; i < CHECKED_ONLY.length; i++) {
     if (!CHECKED_ONLY[i][1].test(read(CHECKED_ONLY[i][0]))) invalid.push(CHECKED_ONLY[i][0]);
   }

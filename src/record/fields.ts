@@ -17,9 +17,11 @@ export const RECORD_VERSION = 1;
 /**
  * Upper bound of one record in bytes. The client-controlled fields are capped
  * in tracing-http.conf (path 1024, query 512, tracestate 512, user agent 256,
- * route 256, host 255, method 32 bytes; upstream lists 512 + 4 x 256), and
+ * route 256, host 255, method 32 bytes); the upstream lists grow only with
+ * the attempts the configuration allows (proxy_next_upstream_tries), and
  * escape=json writes a control byte as 6 ("\u0001") and a quote as 2: at most
- * 6 x 4,383 bytes of values plus ~600 bytes of keys and fixed fields.
+ * 6 x 2,847 bytes of values plus ~600 bytes of keys and fixed fields, with
+ * room for upstream lists of ~100 attempts.
  */
 export const MAX_RECORD_BYTES = 27_000;
 
@@ -61,11 +63,11 @@ export const RECORD_FIELDS = [
   { key: 'pv', nginx: '$server_protocol', doc: 'HTTP/1.0, HTTP/1.1, HTTP/2.0' },
   { key: 'rqb', nginx: '$request_length', doc: 'request size in bytes (line, headers, body)' },
   { key: 'rsb', nginx: '$bytes_sent', doc: 'response size in bytes (headers and body)' },
-  { key: 'ua_addr', nginx: '$tracing_upstream_addr', doc: 'upstream addresses per attempt (nginx list syntax)' },
-  { key: 'ua_st', nginx: '$tracing_upstream_status', doc: 'upstream status per attempt' },
-  { key: 'ua_ct', nginx: '$tracing_upstream_connect_time', doc: 'upstream connect time per attempt, seconds' },
-  { key: 'ua_ht', nginx: '$tracing_upstream_header_time', doc: 'upstream time to response header per attempt, seconds' },
-  { key: 'ua_rt', nginx: '$tracing_upstream_response_time', doc: 'upstream total response time per attempt, seconds' },
+  { key: 'ua_addr', nginx: '$upstream_addr', doc: 'upstream addresses per attempt (nginx list syntax)' },
+  { key: 'ua_st', nginx: '$upstream_status', doc: 'upstream status per attempt' },
+  { key: 'ua_ct', nginx: '$upstream_connect_time', doc: 'upstream connect time per attempt, seconds' },
+  { key: 'ua_ht', nginx: '$upstream_header_time', doc: 'upstream time to response header per attempt, seconds' },
+  { key: 'ua_rt', nginx: '$upstream_response_time', doc: 'upstream total response time per attempt, seconds' },
   { key: 'k_ns', nginx: '$namespace', doc: 'ingress-nginx: namespace of the Ingress' },
   { key: 'k_ing', nginx: '$ingress_name', doc: 'ingress-nginx: Ingress name' },
   { key: 'k_svc', nginx: '$service_name', doc: 'ingress-nginx: backend Service name' },

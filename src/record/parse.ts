@@ -86,7 +86,8 @@ function decode(line: string): RawRecord | string {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'record is not a JSON object';
   const raw = value as Record<string, unknown>;
-  if (raw.v !== RECORD_VERSION) return `unsupported record version ${JSON.stringify(raw.v)}`;
+  // Never stringify what came in: a deeply nested value would overflow the stack.
+  if (raw.v !== RECORD_VERSION) return `unsupported record version (${typeof raw.v})`;
   for (const field of RECORD_FIELDS) {
     if (typeof raw[field.key] !== 'string') return `field ${field.key} missing or not a string`;
   }

@@ -7,7 +7,11 @@
 export interface UpstreamAttempt {
   /** "10.0.0.7:8080", "unix:/run/app.sock" or an upstream group name. */
   address: string;
-  /** HTTP status of this attempt; 0 when none was received (502/504 come from nginx). */
+  /**
+   * Status nginx logged for this attempt; 0 only when it logged none ("-").
+   * An attempt that got no response still has one, made up by nginx (502 for
+   * a refused or reset connection, 504 for a timeout): headerMs null says so.
+   */
   status: number;
   /** Milliseconds, or null when nginx did not measure this phase. */
   connectMs: number | null;

@@ -27,13 +27,17 @@ export {
 /** Incubating semconv: whole request / response size incl. headers ($request_length, $bytes_sent). */
 export const ATTR_HTTP_REQUEST_SIZE = 'http.request.size';
 export const ATTR_HTTP_RESPONSE_SIZE = 'http.response.size';
-/** Incubating semconv (resource and span): the Ingress's namespace ($namespace). */
-export const ATTR_K8S_NAMESPACE_NAME = 'k8s.namespace.name';
-
-/** Ours, no semconv exists: the ingress-nginx Ingress and backend Service of the location. */
-export const ATTR_K8S_INGRESS_NAME = 'k8s.ingress.name';
-export const ATTR_K8S_SERVICE_NAME = 'k8s.service.name';
-export const ATTR_K8S_SERVICE_PORT = 'k8s.service.port';
+/**
+ * Ours: the ingress-nginx context of the location ($namespace, $ingress_name,
+ * $service_name, $service_port). Not `k8s.*`: that namespace is reserved for
+ * OpenTelemetry's own conventions, and the resource's `k8s.namespace.name` is
+ * already the controller pod's namespace, a different thing from the Ingress's.
+ */
+export const ATTR_INGRESS_NAMESPACE = 'nginx.ingress.namespace';
+export const ATTR_INGRESS_NAME = 'nginx.ingress.name';
+export const ATTR_INGRESS_SERVICE_NAME = 'nginx.ingress.service.name';
+/** An int when the Service port is numeric, else its name. */
+export const ATTR_INGRESS_SERVICE_PORT = 'nginx.ingress.service.port';
 
 /** Ours: per-attempt upstream timings NGINX measured, milliseconds. */
 export const ATTR_UPSTREAM_ADDRESS = 'nginx.upstream.address';

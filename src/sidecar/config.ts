@@ -4,6 +4,16 @@
  * takes a SidecarConfig. Names follow the OpenTelemetry SDK environment
  * specification where one exists, NJS_TRACING_* otherwise. docs/sidecar.md has
  * the same table for users.
+ *
+ * As the OpenTelemetry spec requires, a variable set to the empty string (or
+ * only spaces) counts as unset and gets its default, except the three where
+ * "empty = off" is our documented switch (EMPTY_MEANS_OFF).
+ *
+ * Why not @opentelemetry/core's getNumberFromEnv/getStringFromEnv: on a bad
+ * value they warn through `diag` (silent unless a diag logger is installed)
+ * and fall back to the default, so a typo in a Deployment would run with
+ * settings nobody chose. We fail fast instead, exit 2 with the variable and
+ * the value named, and check ranges the SDK does not (batch <= queue, ports).
  */
 import {
   ConfigError,
@@ -103,26 +113,26 @@ const POD_ATTRIBUTES: ReadonlyArray<[Option, string]> = [
   ['nodeName', 'k8s.node.name'],
 ];
 
+/** Our own variables where an empty value turns the receiver or server off. */
+const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set(['NJS_TRACING_UDP_ADDRESS', 'NJS_TRACING_FILE', 'NJS_TRACING_METRICS_ADDRESS']);
+
 const MAX_PORT = 65535;
 const HOUR_MS = 3_600_000;
 
 export function loadConfig(env: Env = process.env): SidecarConfig {
   const row = (option: Option) => ENV_TABLE.find((entry) => entry[0] === option)!;
-  /** The raw value: unset falls back to the default; set-but-empty stays empty. */
+  /** Set to something other than blanks (or to anything, for the EMPTY_MEANS_OFF ones). */
+  const isSet = (name: string) => env[name] !== undefined && (EMPTY_MEANS_OFF.has(name) || env[name]!.trim() !== '');
+  /** The raw value, or the default when unset. */
   const raw = (option: Option): [string, string] => {
     const [, name, fallback] = row(option);
-    return [name, env[name] ?? fallback];
+    return [name, isSet(name) ? env[name]! : fallback];
   };
   const text = (option: Option) => raw(option)[1].trim();
   const integer = (option: Option, min: number, max: number) => parseInteger(...raw(option), min, max);
   const optionalAddress = (option: Option) => {
     const [name, value] = raw(option);
     return value.trim() === '' ? null : parseHostPort(name, value.trim());
-  };
-  const nonEmpty = (option: Option) => {
-    const [name, value] = raw(option);
-    if (value.trim() === '') throw new ConfigError(name, value, 'a non-empty value');
-    return value.trim();
   };
 
   const batch = {
@@ -147,7 +157,7 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
   const otlpUrl =
     tracesEndpoint !== ''
       ? parseUrl(row('otlpTracesEndpoint')[1], tracesEndpoint)
-      : parseUrl(row('otlpEndpoint')[1], text('otlpEndpoint')).replace(/\/?$/, '/v1/traces');
+      : appendTracesPath(parseUrl(row('otlpEndpoint')[1], text('otlpEndpoint')));
   const tracesTimeout = text('otlpTracesTimeoutMs');
 
   const resourceAttributes = parseKeyValueList(...raw('resourceAttributes'));
@@ -170,12 +180,12 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
     queryRedaction: parseChoice(...raw('queryRedaction'), QUERY_REDACTIONS),
     shutdownTimeoutMs: integer('shutdownTimeoutMs', 0, HOUR_MS),
     maxRetryBackoffMs: integer('maxRetryBackoffMs', 10, HOUR_MS),
-    fileExporterPath: nonEmpty('fileExporterPath'),
+    fileExporterPath: text('fileExporterPath'),
     // An explicit OTEL_SERVICE_NAME wins, then service.name in OTEL_RESOURCE_ATTRIBUTES, then the default.
     serviceName:
-      env[row('serviceName')[1]] === undefined && resourceAttributes['service.name']
+      !isSet(row('serviceName')[1]) && resourceAttributes['service.name']
         ? resourceAttributes['service.name']
-        : nonEmpty('serviceName'),
+        : text('serviceName'),
     resourceAttributes,
     exporters: parseChoiceList(...raw('exporters'), EXPORTER_NAMES).filter((name): name is ExporterName => name !== 'none'),
     batch,
@@ -185,11 +195,18 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
       timeoutMs: tracesTimeout !== '' ? integer('otlpTracesTimeoutMs', 1, HOUR_MS) : integer('otlpTimeoutMs', 1, HOUR_MS),
     },
     jaeger: {
-      host: nonEmpty('jaegerAgentHost'),
+      host: text('jaegerAgentHost'),
       port: integer('jaegerAgentPort', 1, MAX_PORT),
       endpoint: jaegerEndpoint === '' ? '' : parseUrl(row('jaegerEndpoint')[1], jaegerEndpoint),
       username: text('jaegerUser'),
       password: raw('jaegerPassword')[1],
     },
   };
+}
+
+/** OTLP base URL -> traces URL: `/v1/traces` goes onto the path, before any query (`/base?x=1` -> `/base/v1/traces?x=1`). */
+function appendTracesPath(base: string): string {
+  const url = new URL(base);
+  url.pathname = url.pathname.replace(/\/?$/, '/v1/traces');
+  return url.toString();
 }

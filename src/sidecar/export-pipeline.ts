@@ -7,6 +7,12 @@
  * are dropped and counted. Export resumes by itself when the backend answers.
  * A few batches may be in flight at once, so backend round-trip time does not
  * cap throughput.
+ *
+ * An export that outlives exportTimeoutMs counts as failed and its batch is
+ * queued again, but the request itself keeps its concurrency slot until the
+ * exporter calls back: the limit bounds requests really on the wire, not
+ * only the ones still awaited. (Exporters get a request timeout no larger
+ * than exportTimeoutMs, see exporters.ts, so such a request ends soon.)
  */
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -28,7 +34,7 @@ export interface ExportPipelineOptions {
   exportTimeoutMs: number;
   /** Backoff between retries doubles from 100 ms up to this. */
   maxRetryBackoffMs: number;
-  /** Batches exported at the same time, at most (default 4). */
+  /** Export requests running at the same time, timed-out ones included, at most (default 4). */
   maxConcurrentExports?: number;
   metrics: SidecarMetrics;
   logger: Logger;
@@ -40,6 +46,9 @@ export class ExportPipeline {
   private readonly queue: ReadableSpan[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private inFlightSpans = 0;
+  /** Exporter calls not yet called back, timed-out ones included: what the concurrency limit counts. */
+  private requestsRunning = 0;
+  private readonly slotWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
   private consecutiveFailures = 0;
   private retryAt = 0;
@@ -80,11 +89,11 @@ export class ExportPipeline {
 
   /** Decides when the next export runs: now if a batch is full, else after the scheduled delay. */
   private plan(): void {
-    if (this.stopped || this.queue.length === 0 || this.inFlight.size >= this.maxConcurrent) return;
+    if (this.stopped || this.queue.length === 0 || this.requestsRunning >= this.maxConcurrent) return;
     const now = Date.now();
     if (now >= this.retryAt && this.queue.length >= this.options.maxExportBatchSize) {
       // Full batches go out at once, as many as the concurrency allows.
-      while (this.queue.length >= this.options.maxExportBatchSize && this.inFlight.size < this.maxConcurrent) {
+      while (this.queue.length >= this.options.maxExportBatchSize && this.requestsRunning < this.maxConcurrent) {
         this.startExport(this.options.exportTimeoutMs);
       }
       return;
@@ -93,7 +102,7 @@ export class ExportPipeline {
     const delay = now < this.retryAt ? this.retryAt - now : this.options.scheduledDelayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (Date.now() >= this.retryAt && this.inFlight.size < this.maxConcurrent) this.startExport(this.options.exportTimeoutMs);
+      if (Date.now() >= this.retryAt && this.requestsRunning < this.maxConcurrent) this.startExport(this.options.exportTimeoutMs);
       this.plan();
     }, delay);
     this.timer.unref();
@@ -116,7 +125,7 @@ export class ExportPipeline {
   private async send(batch: ReadableSpan[], timeoutMs: number): Promise<void> {
     const { name, metrics, maxRetryBackoffMs } = this.options;
     const stopTimer = metrics.exportDuration.labels(name).startTimer();
-    const error = await exportWithTimeout(this.options.exporter, batch, timeoutMs);
+    const error = await this.exportOnce(batch, timeoutMs);
     stopTimer();
     if (error === null) {
       metrics.spansExported.labels(name).inc(batch.length);
@@ -156,8 +165,13 @@ export class ExportPipeline {
         }
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
+        if (this.requestsRunning >= this.maxConcurrent) {
+          // Only timed-out requests hold the slots: wait for one to end.
+          await Promise.race([new Promise<void>((resolve) => this.slotWaiters.push(resolve)), sleep(remaining)]);
+          continue;
+        }
         if (Date.now() < this.retryAt) await sleep(Math.min(this.retryAt - Date.now(), remaining));
-        while (this.queue.length > 0 && this.inFlight.size < this.maxConcurrent) {
+        while (this.queue.length > 0 && this.requestsRunning < this.maxConcurrent) {
           void this.startExport(Math.min(this.options.exportTimeoutMs, Math.max(1, deadline - Date.now())));
         }
       }
@@ -172,6 +186,40 @@ export class ExportPipeline {
     }
     await withTimeout(exporter.shutdown(), Math.max(1, deadline - Date.now())).catch(() => undefined);
   }
+
+  /**
+   * One exporter call. Resolves to null on success, or the error, at the
+   * latest after timeoutMs; never rejects. The call holds a concurrency slot
+   * until the exporter calls back, even after the timeout gave up on it.
+   */
+  private exportOnce(batch: ReadableSpan[], timeoutMs: number): Promise<Error | null> {
+    this.requestsRunning++;
+    let released = false;
+    let abandoned = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.requestsRunning--;
+      for (const wake of this.slotWaiters.splice(0)) wake();
+      // A request still awaited is followed by its own plan() once its result is handled.
+      if (abandoned) this.plan();
+    };
+    const exported = new Promise<Error | null>((resolve) => {
+      try {
+        this.options.exporter.export(batch, (result) => {
+          release();
+          resolve(result.code === ExportResultCode.SUCCESS ? null : (result.error ?? new Error('export failed')));
+        });
+      } catch (error) {
+        release();
+        resolve(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    return withTimeout(exported, timeoutMs).catch((error: Error) => {
+      abandoned = true;
+      return error;
+    });
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -184,18 +232,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves to null on success, or the error; never rejects. */
-function exportWithTimeout(exporter: SpanExporter, batch: ReadableSpan[], timeoutMs: number): Promise<Error | null> {
-  const exported = new Promise<Error | null>((resolve) => {
-    try {
-      exporter.export(batch, (result) => {
-        resolve(result.code === ExportResultCode.SUCCESS ? null : (result.error ?? new Error('export failed')));
-      });
-    } catch (error) {
-      resolve(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-  return withTimeout(exported, timeoutMs).catch((error: Error) => error);
 }

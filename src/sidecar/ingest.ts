@@ -2,8 +2,13 @@
  * The path of one record: parse, count, derive latency metrics, map to spans,
  * hand the spans to every export pipeline. Never throws: whatever arrives on
  * a socket or in a file is counted and, if bad, logged (rate-limited).
+ *
+ * NGINX also writes records for unsampled requests whose trace headers were
+ * rejected or whose njs step failed, only so that they can be counted: those
+ * feed the problem counters, never spans or the latency histograms (which
+ * would otherwise over-weight requests with bad headers).
  */
-import { parseRecord, type SpanRecord } from '../record/parse.js';
+import { parseRecord, type ParseResult, type SpanRecord } from '../record/parse.js';
 import type { SidecarMetrics } from './metrics.js';
 import { observeLayerLatency } from './layer-latency.js';
 import type { RateLimitedLog } from './logger.js';
@@ -38,6 +43,18 @@ function safeLabel(header: string): string {
   return /^[a-z0-9_-]{1,64}$/.test(header) ? header : 'invalid';
 }
 
+/** W3C trace-flags bit 0. */
+const SAMPLED = 0x01;
+
+/** parseRecord promises not to throw; hostile input (e.g. JSON nested thousands deep) must not be able to break that. */
+function safeParse(line: string): ParseResult {
+  try {
+    return parseRecord(line);
+  } catch (error) {
+    return { ok: false, reason: `unparseable record: ${error instanceof Error ? error.name : 'error'}` };
+  }
+}
+
 export class Ingest {
   constructor(
     private readonly metrics: SidecarMetrics,
@@ -48,7 +65,7 @@ export class Ingest {
 
   handleLine(line: string, sink: Sink): void {
     this.metrics.recordsReceived.labels(sink).inc();
-    const parsed = parseRecord(line);
+    const parsed = safeParse(line);
     if (!parsed.ok) {
       const reasonLabel = reasonClass(parsed.reason);
       this.metrics.recordsMalformed.labels(sink, reasonLabel).inc();
@@ -61,8 +78,9 @@ export class Ingest {
   private handleRecord(record: SpanRecord, sink: Sink): void {
     let spans: ReadableSpan[];
     try {
-      observeLayerLatency(this.metrics, record);
       this.countProblems(record);
+      if ((record.traceFlags & SAMPLED) === 0) return;
+      observeLayerLatency(this.metrics, record);
       spans = recordToSpans(record, this.mapping);
     } catch (error) {
       // A validated record should always map; if not, count it rather than crash the process.

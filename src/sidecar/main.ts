@@ -6,7 +6,7 @@
  */
 import { ConfigError, loadConfig, type SidecarConfig } from './config.js';
 import { ExportPipeline } from './export-pipeline.js';
-import { createExporter } from './exporters.js';
+import { createExporter, exportConcurrency } from './exporters.js';
 import { FileTail } from './file-tail.js';
 import { SidecarHttpServer } from './http-server.js';
 import { Ingest } from './ingest.js';
@@ -28,6 +28,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         name,
         exporter: createExporter(name, config),
         ...config.batch,
+        maxConcurrentExports: exportConcurrency(name),
         maxRetryBackoffMs: config.maxRetryBackoffMs,
         metrics,
         logger,

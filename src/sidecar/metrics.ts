@@ -4,7 +4,7 @@
  * BoundedLabels so their cardinality stays bounded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { BoundedLabels, OVERFLOW_VALUE } from './bounded-labels.js';
+import { BoundedLabels, keyOf, OVERFLOW_VALUE } from './bounded-labels.js';
 
 const PREFIX = 'njs_tracing_';
 
@@ -85,13 +85,18 @@ export class SidecarMetrics {
   readonly rejectedHeaders: BoundedLabels<{ header: string }, { inc(): void }>;
   readonly njsErrors: BoundedLabels<{ code: string }, { inc(): void }>;
 
-  /** @param maxLabelSets distinct traffic-derived label sets per metric before overflowing into "other" */
+  /**
+   * @param maxLabelSets per metric, distinct traffic-derived values kept before overflowing into "other":
+   *   (namespace, ingress, service) tuples for the layer histogram, header names, njs error codes
+   */
   constructor(maxLabelSets: number, collectProcessMetrics = true) {
     if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // The cap counts (namespace, ingress, service) tuples: each has up to 5 layers x a few status classes.
     this.layers = new BoundedLabels(
       maxLabelSets,
       (labels) => this.layerDuration.labels(labels),
       (labels) => ({ ...labels, namespace: OVERFLOW_VALUE, ingress: OVERFLOW_VALUE, service: OVERFLOW_VALUE }),
+      (labels) => keyOf({ namespace: labels.namespace, ingress: labels.ingress, service: labels.service }),
     );
     this.rejectedHeaders = new BoundedLabels(
       maxLabelSets,

@@ -5,10 +5,18 @@
  * same record always yields the same spans.
  *
  * Timing: NGINX reports the request's end and duration and, per attempt, its
- * connect/header/response durations, but not when each attempt began. Attempts
- * are placed back to back from the request start, each lasting its response
- * time (or header, or connect time when that is all NGINX measured), clamped
- * inside the SERVER span.
+ * connect/header/response durations, but not when each attempt began. The
+ * attempts are laid back to back, each lasting its response time (or header,
+ * or connect time when that is all NGINX measured), clamped inside the SERVER
+ * span, starting:
+ * - at `ust` (upstreamStartMs: when NGINX built the upstream request, after
+ *   reading a buffered request body) when the record has it and it lies inside
+ *   the SERVER span: a slow client upload then shows before the first attempt.
+ *   nginx rounds every one of these times to the millisecond, so the attempts
+ *   may add up to a little more than end - ust: the start then moves earlier
+ *   (never before the request start) so each attempt keeps its own duration;
+ * - else at the request start (older records, or no value): the upload time
+ *   then appears inside the first attempt.
  */
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Link, type SpanContext } from '@opentelemetry/api';
 import { TraceState, type InstrumentationScope } from '@opentelemetry/core';
@@ -60,11 +68,13 @@ function serverSpanName(record: SpanRecord): string {
   return record.route === '' ? method : `${method} ${record.route}`;
 }
 
-function setKubernetes(attributes: Attributes, record: SpanRecord, withIngress: boolean): void {
-  setPresent(attributes, attr.ATTR_K8S_NAMESPACE_NAME, record.kubernetes.namespace);
-  if (withIngress) setPresent(attributes, attr.ATTR_K8S_INGRESS_NAME, record.kubernetes.ingress);
-  setPresent(attributes, attr.ATTR_K8S_SERVICE_NAME, record.kubernetes.service);
-  setPresent(attributes, attr.ATTR_K8S_SERVICE_PORT, record.kubernetes.servicePort);
+/** The ingress-nginx context; the port is a number when numeric (a Service port may also be a name). */
+function setIngressContext(attributes: Attributes, record: SpanRecord, withIngress: boolean): void {
+  const { namespace, ingress, service, servicePort } = record.kubernetes;
+  setPresent(attributes, attr.ATTR_INGRESS_NAMESPACE, namespace);
+  if (withIngress) setPresent(attributes, attr.ATTR_INGRESS_NAME, ingress);
+  setPresent(attributes, attr.ATTR_INGRESS_SERVICE_NAME, service);
+  setPresent(attributes, attr.ATTR_INGRESS_SERVICE_PORT, /^\d{1,5}$/.test(servicePort) ? Number(servicePort) : servicePort);
 }
 
 function serverAttributes(record: SpanRecord, redaction: QueryRedaction): Attributes {
@@ -84,7 +94,7 @@ function serverAttributes(record: SpanRecord, redaction: QueryRedaction): Attrib
   setPresent(attributes, attr.ATTR_HTTP_REQUEST_SIZE, record.requestBytes);
   setPresent(attributes, attr.ATTR_HTTP_RESPONSE_SIZE, record.responseBytes);
   if (record.status >= 500) attributes[attr.ATTR_ERROR_TYPE] = String(record.status);
-  setKubernetes(attributes, record, true);
+  setIngressContext(attributes, record, true);
   setPresent(attributes, attr.ATTR_INCOMING_FORMAT, record.incomingFormat);
   setPresent(attributes, attr.ATTR_NJS_ERROR, record.error);
   if (record.rejectedHeaders.length > 0) attributes[attr.ATTR_REJECTED_HEADERS] = record.rejectedHeaders;
@@ -114,20 +124,35 @@ function attemptDurationMs(attempt: UpstreamAttempt): number {
   return attempt.responseMs ?? attempt.headerMs ?? attempt.connectMs ?? 0;
 }
 
-function clientAttributes(record: SpanRecord, attempt: UpstreamAttempt, index: number): Attributes {
+/**
+ * Why an attempt failed, or null. nginx logs a status it made up itself (502
+ * refused or reset, 504 timed out) when an attempt got no response; a null
+ * header time tells those apart from a real 502/504 sent by the upstream.
+ * Per the HTTP conventions a CLIENT span fails for any status >= 400.
+ */
+function attemptErrorType(attempt: UpstreamAttempt): string | null {
+  if (attempt.headerMs === null || attempt.status === 0) {
+    if (attempt.connectMs === null) return 'connect_error';
+    return attempt.status === 504 ? 'timeout' : 'no_response';
+  }
+  return attempt.status >= 400 ? String(attempt.status) : null;
+}
+
+function clientAttributes(record: SpanRecord, attempt: UpstreamAttempt, index: number, errorType: string | null): Attributes {
   const attributes: Attributes = {};
   setMethod(attributes, record.method);
   setPeer(attributes, attempt.address);
   attributes[attr.ATTR_UPSTREAM_ADDRESS] = attempt.address;
-  setPresent(attributes, attr.ATTR_HTTP_RESPONSE_STATUS_CODE, attempt.status);
+  // Only a status the upstream sent; not one nginx made up for a missing response.
+  const answered = attempt.headerMs !== null;
+  if (answered) setPresent(attributes, attr.ATTR_HTTP_RESPONSE_STATUS_CODE, attempt.status);
   setPresent(attributes, attr.ATTR_HTTP_REQUEST_RESEND_COUNT, index);
-  if (attempt.status === 0) attributes[attr.ATTR_ERROR_TYPE] = 'no_response';
-  else if (attempt.status >= 500) attributes[attr.ATTR_ERROR_TYPE] = String(attempt.status);
+  if (errorType !== null) attributes[attr.ATTR_ERROR_TYPE] = errorType;
   // Zero is a real measurement here (a reused keepalive connection connects in 0 ms).
   if (attempt.connectMs !== null) attributes[attr.ATTR_UPSTREAM_CONNECT_MS] = attempt.connectMs;
   if (attempt.headerMs !== null) attributes[attr.ATTR_UPSTREAM_HEADER_MS] = attempt.headerMs;
   if (attempt.responseMs !== null) attributes[attr.ATTR_UPSTREAM_RESPONSE_MS] = attempt.responseMs;
-  setKubernetes(attributes, record, false);
+  setIngressContext(attributes, record, false);
   return attributes;
 }
 
@@ -173,6 +198,16 @@ function readableSpan(fields: SpanFields, options: SpanMappingOptions): Readable
   };
 }
 
+/** See the header comment: `ust` when it is known and inside the SERVER span, else the request start. */
+function firstAttemptStartMs(record: SpanRecord, endMs: number): number {
+  // `?? null`: records parsed before the field existed have no upstreamStartMs at all.
+  const upstreamStartMs = record.upstreamStartMs ?? null;
+  if (upstreamStartMs === null || upstreamStartMs < record.startMs || upstreamStartMs > endMs) return record.startMs;
+  let attemptsMs = 0;
+  for (const attempt of record.upstream) attemptsMs += attemptDurationMs(attempt);
+  return Math.max(record.startMs, Math.min(upstreamStartMs, endMs - attemptsMs));
+}
+
 export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): ReadableSpan[] {
   const traceState = record.traceState === '' ? undefined : new TraceState(record.traceState);
   const contextFor = (spanId: string, isRemote: boolean): SpanContext => ({
@@ -201,11 +236,12 @@ export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): 
     ),
   ];
 
-  let cursorMs = record.startMs;
+  let cursorMs = firstAttemptStartMs(record, endMs);
   record.upstream.forEach((attempt, index, attempts) => {
     const startMs = Math.min(cursorMs, endMs);
     const attemptEndMs = Math.min(startMs + attemptDurationMs(attempt), endMs);
     cursorMs = attemptEndMs;
+    const errorType = attemptErrorType(attempt);
     spans.push(
       readableSpan(
         {
@@ -215,8 +251,8 @@ export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): 
           parent: serverContext,
           startMs,
           endMs: attemptEndMs,
-          error: attempt.status === 0 || attempt.status >= 500,
-          attributes: clientAttributes(record, attempt, index),
+          error: errorType !== null,
+          attributes: clientAttributes(record, attempt, index, errorType),
           links: [],
         },
         options,

@@ -64,11 +64,19 @@ describeEachRuntime('knobs', (rt) => {
       expect((await outcome(nginx, 'bad-sink', {})).error).toBe('config');
     });
 
-    it('enabled "On" traces, like the default', async () => {
+    it('enabled "yes" traces, like the default', async () => {
       expect(await outcome(nginx, 'bad-enabled', { traceparent: VALID })).toMatchObject({
         traceIdIsIncoming: true,
         error: 'config',
       });
+    });
+  });
+
+  it('reads knob values case-insensitively, as nginx map keys are', async () => {
+    expect(await outcome(nginx, 'upper-case', { traceparent: VALID })).toMatchObject({
+      traceIdIsIncoming: false,
+      link: { traceId: TRACE, spanId: PARENT },
+      error: '',
     });
   });
 

@@ -34,7 +34,8 @@ const TRACED_LOCATIONS: Record<string, string> = {
   'bad-ratio': 'set $tracing_sample_ratio "0.";',
   'bad-inject': 'set $tracing_inject "w3c,zipkin";',
   'bad-sink': 'set $tracing_sink tcp;',
-  'bad-enabled': 'set $tracing_enabled On;',
+  'bad-enabled': 'set $tracing_enabled yes;',
+  'upper-case': 'set $tracing_enabled On; set $tracing_trust_incoming OFF; set $tracing_sink FILE;',
   'inject-spaces': 'set $tracing_inject "w3c, b3";',
   // Same outcome as the default location, but always through njs.
   'forced-njs': 'set $tracing_extract "w3c,jaeger";',
@@ -49,6 +50,9 @@ const TRACED_LOCATIONS: Record<string, string> = {
   'traceresponse-off': 'include tracing-traceresponse.conf;',
 };
 
+/** Locations that inject (or strip) B3 / Jaeger headers need their header lines too. */
+const MULTI_FORMAT = ['b3', 'b3multi', 'jaeger', 'all', 'same', 'distrust-b3', 'inject-spaces', 'b3-ratio-half'];
+
 function tracedLocations(): string {
   return Object.entries(TRACED_LOCATIONS)
     .map(
@@ -56,6 +60,7 @@ function tracedLocations(): string {
         location /${name}/ {
             ${settings}
             include tracing-location.conf;
+            ${MULTI_FORMAT.includes(name) ? 'include tracing-location-formats.conf;' : ''}
             proxy_pass http://{{upstream:echo}};
         }`,
     )

@@ -30,7 +30,7 @@ function assertRetriedRequest(spans: JaegerSpan[], record: ReturnType<typeof rec
   const server = spans.find((span) => span.spanId === record.sid)!;
   const clients = spans.filter((span) => span.parentSpanId === record.sid);
   expect(server).toMatchObject({ traceId: record.tid, parentSpanId: '', operationName: 'GET /api/items', serviceName: 'ingress-nginx' });
-  expect(server.tags).toMatchObject({ 'span.kind': 'server', 'http.response.status_code': 200, 'k8s.ingress.name': 'shop-ingress' });
+  expect(server.tags).toMatchObject({ 'span.kind': 'server', 'http.response.status_code': 200, 'nginx.ingress.name': 'shop-ingress', 'nginx.ingress.service.port': 8080 });
   expect(server.references).toEqual([{ refType: 'FOLLOWS_FROM', traceId: record.ltid, spanId: record.lsid }]);
   expect(server.durationUs).toBe(100_000n);
   expect(server.startTimeUs).toBe(BigInt(Math.round(Number(record.end) * 1000) - 100) * 1000n);

@@ -3,39 +3,29 @@
  * includes -> echo upstream; NGINX writes span records to the file sink and
  * the UDP syslog sink; the real sidecar bin reads both and exports to a fake
  * OTLP receiver and a fake Jaeger collector that decode the real wire formats.
+ * (Jaeger agent over UDP: e2e-jaeger.test.ts; upstream timing: e2e-timing.test.ts.)
  */
-import { createSocket } from 'node:dgram';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { header } from '../support/echo-upstream.js';
 import { FakeJaeger } from '../support/fake-jaeger.js';
 import { FakeOtlpReceiver, OTLP_KIND, OTLP_STATUS, type ReceivedSpan } from '../support/fake-otlp.js';
+import { FakeUpstream } from '../support/fake-upstream.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { get, uniquePath } from '../integration/traced-nginx.js';
+import { get, recordFor, uniquePath } from '../integration/traced-nginx.js';
+import { freeUdpPort, INCOMING_PARENT, INCOMING_TRACE, TRACEPARENT, waitFor, windowMs } from './support/e2e.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
-const INCOMING_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
-const INCOMING_PARENT = '00f067aa0ba902b7';
-/** Sampled flag set; the random-trace-id flag (0x02, W3C Level 2) may be set too. */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[13]$/;
-
-/** A free UDP port for the sidecar, known before NGINX's config is written. */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-function httpConfig(): string {
+/** `timed`: the retry group's second server, which notes when each request arrived. */
+function httpConfig(timed: string): string {
   const traced = (settings: string, upstream = 'http://{{upstream:echo}}') =>
     `{ ${settings} include tracing-location.conf; proxy_pass ${upstream}; }`;
   return `
     include tracing-http.conf;
     upstream retry_group {
         server {{upstream:flaky}} max_fails=0;
-        server {{upstream:echo}} backup;
+        server ${timed} backup;
     }
     server {
         listen 127.0.0.1:{{port:main}};
@@ -45,6 +35,7 @@ function httpConfig(): string {
         location /file/ ${traced('')}
         location /udp/ ${traced('set $tracing_sink udp;')}
         location /distrust/ ${traced('set $tracing_trust_incoming off;')}
+        location /unsampled/ ${traced('set $tracing_sample_ratio 0;')}
         location /k8s/ ${traced('set $namespace shop; set $ingress_name web; set $service_name cart; set $service_port 8080; set $location_path /k8s;')}
         location /retry/ ${traced('proxy_next_upstream error http_502;', 'http://retry_group')}
         location /error/ ${traced('', 'http://127.0.0.1:{{port:app_error}}')}
@@ -61,15 +52,17 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
   let sidecar: SidecarProcess;
   const otlp = new FakeOtlpReceiver();
   const jaeger = new FakeJaeger();
+  // Both retry attempts last ~30 ms, so a misplaced attempt window shows.
+  const timed = new FakeUpstream({ delayMs: 30 });
 
   beforeAll(async () => {
-    await Promise.all([otlp.start(), jaeger.start()]);
+    await Promise.all([otlp.start(), jaeger.start(), timed.start()]);
     const udpPort = await freeUdpPort();
     nginx = await startNginx({
       runtime,
-      http: httpConfig(),
+      http: httpConfig(timed.address),
       syslogAddress: `127.0.0.1:${udpPort}`,
-      upstreams: { flaky: { failFirst: 1_000_000, failWith: 'status' } },
+      upstreams: { flaky: { failFirst: 1_000_000, failWith: 'status', delayMs: 30 } },
     });
     sidecar = await SidecarProcess.start({
       NJS_TRACING_UDP_ADDRESS: `127.0.0.1:${udpPort}`,
@@ -85,7 +78,7 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
 
   afterAll(async () => {
     await sidecar?.stop('SIGKILL');
-    await Promise.all([otlp.stop(), jaeger.stop()]);
+    await Promise.all([otlp.stop(), jaeger.stop(), timed.stop()]);
   });
 
   async function spansOf(traceId: string, count: number): Promise<ReceivedSpan[]> {
@@ -168,11 +161,32 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
     expect(server.name).toBe('GET /k8s');
     expect(server.attributes).toMatchObject({
       'http.route': '/k8s',
-      'k8s.namespace.name': 'shop',
-      'k8s.ingress.name': 'web',
-      'k8s.service.name': 'cart',
-      'k8s.service.port': '8080',
+      'nginx.ingress.namespace': 'shop',
+      'nginx.ingress.name': 'web',
+      'nginx.ingress.service.name': 'cart',
+      'nginx.ingress.service.port': 8080,
     });
+    expect(Object.keys(server.attributes).filter((key) => key.startsWith('k8s.'))).toEqual([]);
+  });
+
+  it('exports nothing for an unsampled request whose traceparent was rejected, but counts the rejection', async () => {
+    const rejected = () => sidecar.metricValue('njs_tracing_rejected_trace_headers_total', { header: 'traceparent' });
+    const before = await rejected();
+    const path = uniquePath('unsampled');
+    const exchange = await get(nginx, path, { traceparent: 'garbage' });
+    expect(exchange.status).toBe(200);
+    const [, traceId] = /^00-([0-9a-f]{32})-[0-9a-f]{16}-0[02]$/.exec(header(exchange.upstream!, 'traceparent') ?? '') ?? [];
+    expect(traceId).toBeDefined(); // a new, unsampled trace
+    // The record reached the sidecar (it counted the rejection) ...
+    for (const deadline = Date.now() + 10_000; (await rejected()) === before; ) {
+      if (Date.now() > deadline) throw new Error('the rejected traceparent was not counted');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await rejected()).toBe(before + 1);
+    // ... and several export rounds later (schedule delay 50 ms) nothing of it was exported.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(otlp.spans.filter((span) => span.traceId === traceId || span.attributes['url.path'] === path)).toEqual([]);
+    expect(jaeger.spans.filter((span) => span.traceId === traceId)).toEqual([]);
   });
 
   it('makes one CLIENT span per upstream attempt of a retried request, the failed one marked as error', async () => {
@@ -187,9 +201,21 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
     const first = clients.find((span) => span.spanId !== upstreamParent)!;
     expect(first.attributes).toMatchObject({ 'http.response.status_code': 502, 'server.port': nginx.upstream('flaky').port });
     expect(first.statusCode).toBe(OTLP_STATUS.ERROR);
-    expect(last.attributes).toMatchObject({ 'http.response.status_code': 200, 'http.request.resend_count': 1 });
+    expect(last.attributes).toMatchObject({ 'http.response.status_code': 200, 'http.request.resend_count': 1, 'server.port': timed.port });
     expect(last.statusCode).toBe(OTLP_STATUS.UNSET);
-    expect(first.endTimeUnixNano).toBeLessThanOrEqual(last.startTimeUnixNano);
+    // Each attempt lasts what NGINX measured for it, and the backup server got the request inside the last one.
+    // nginx rounds each time to the millisecond, so the attempts may add up to 1 ms more than the request: 1 ms slack.
+    const record = await recordFor(nginx, path);
+    expect(record.upstream).toHaveLength(2);
+    for (const [span, attempt] of [[first, record.upstream[0]], [last, record.upstream[1]]] as const) {
+      expect(Math.abs(windowMs(span).end - windowMs(span).start - attempt.responseMs!)).toBeLessThanOrEqual(1);
+    }
+    const arrivedMs = timed.arrivalOf(path)!.arrivedMs;
+    // nginx and Date.now() both truncate to the millisecond: 1 ms of slack each side.
+    expect(arrivedMs).toBeGreaterThanOrEqual(windowMs(last).start - 1);
+    expect(arrivedMs).toBeLessThanOrEqual(windowMs(last).end + 1);
+    // ... and right at its start (a few ms for the connection and a busy test process), not 30 ms later.
+    expect(arrivedMs - windowMs(last).start).toBeLessThanOrEqual(10);
   });
 
   it('marks the SERVER and CLIENT spans as errors when the upstream answers 503', async () => {
@@ -201,23 +227,19 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
     expect(client.statusCode).toBe(OTLP_STATUS.ERROR);
   });
 
-  it('keeps NGINX serving normally while the sidecar is killed', async () => {
+  it('keeps NGINX serving normally while the sidecar is killed, the span file growing meanwhile', async () => {
     await sidecar.stop('SIGKILL');
-    for (const location of ['file', 'udp']) {
+    const sizeBefore = statSync(nginx.spanFile.path).size;
+    const paths: string[] = [];
+    for (const location of ['file', 'udp', 'file']) {
       const started = Date.now();
-      const { upstream } = await tracedRequest(location);
+      const { path, upstream } = await tracedRequest(location); // asserts the 200
       expect(Date.now() - started).toBeLessThan(1000);
       expect(header(upstream!, 'traceparent')).toMatch(TRACEPARENT);
+      if (location === 'file') paths.push(path);
     }
+    // The records wait in the file for the next sidecar (nginx flushes its log buffer within 1 s).
+    await nginx.spanFile.waitFor((lines) => paths.every((path) => lines.some((line) => line.includes(`"path":"${path}"`))));
+    expect(statSync(nginx.spanFile.path).size).toBeGreaterThan(sizeBefore);
   });
 });
-
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('not found in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -116,6 +116,38 @@ describe('export pipeline', () => {
     await queue.shutdown(Date.now() + 10);
   });
 
+  it('keeps counting a timed-out request against the concurrency limit until the exporter calls back', async () => {
+    const callbacks: Array<(result: ExportResult) => void> = [];
+    const held: SpanExporter = { export: (_spans, done) => void callbacks.push(done), shutdown: async () => undefined };
+    const { pipeline: queue, metrics } = pipeline(held, { exportTimeoutMs: 30, maxRetryBackoffMs: 10, maxConcurrentExports: 1 });
+    queue.offer(oneRecordSpans);
+    await until(() => callbacks.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ten timeouts' worth
+    expect(callbacks).toHaveLength(1); // the abandoned request still holds the only slot
+    expect(await metrics('njs_tracing_export_errors_total')).toBe(1);
+    expect(queue.depth).toBe(2); // its batch is queued again for the retry
+    callbacks[0]({ code: ExportResultCode.FAILED, error: new Error('aborted') });
+    await until(() => callbacks.length === 2); // the slot is free: the retry goes out
+    callbacks[1]({ code: ExportResultCode.SUCCESS });
+    await until(() => queue.depth === 0);
+    await queue.shutdown(Date.now() + 10);
+  });
+
+  it('waits at shutdown for a timed-out request to free its slot, then flushes', async () => {
+    const callbacks: Array<(result: ExportResult) => void> = [];
+    const held: SpanExporter = { export: (_spans, done) => void callbacks.push(done), shutdown: async () => undefined };
+    const { pipeline: queue } = pipeline(held, { exportTimeoutMs: 20, scheduledDelayMs: 1, maxConcurrentExports: 1 });
+    queue.offer(oneRecordSpans);
+    await until(() => callbacks.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    setTimeout(() => callbacks[0]({ code: ExportResultCode.FAILED }), 50);
+    const stopping = queue.shutdown(Date.now() + 2000);
+    await until(() => callbacks.length === 2);
+    callbacks[1]({ code: ExportResultCode.SUCCESS });
+    await stopping;
+    expect(queue.depth).toBe(0);
+  });
+
   it('flushes everything queued on shutdown, and drops and counts what cannot be sent by the deadline', async () => {
     const exporter = new SwitchableExporter();
     const { pipeline: queue } = pipeline(exporter, { scheduledDelayMs: 60_000 });

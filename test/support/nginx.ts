@@ -14,7 +14,7 @@ import { createServer, connect } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { afterAll, onTestFinished } from 'vitest';
+import { afterAll } from 'vitest';
 import type { Runtime } from './runtimes.js';
 import { startEchoUpstream, type EchoOptions, type EchoUpstream } from './echo-upstream.js';
 import { startUdpCapture, type UdpCapture } from './udp-capture.js';
@@ -69,8 +69,8 @@ export interface Nginx {
   accessLog(): string;
   /**
    * Graceful stop (SIGQUIT flushes buffered logs), then throw on unexpected
-   * error.log lines. Runs by itself when the test ends (or after the file, if
-   * started in beforeAll); logs and captures stay readable until then.
+   * error.log lines. Runs by itself after the test file; logs and captures
+   * stay readable until then.
    */
   stop(): Promise<void>;
 }
@@ -217,8 +217,8 @@ async function startOnce(options: NginxOptions): Promise<Nginx> {
     throw error;
   }
 
-  // Inside a test (or beforeEach): stop when that test ends. Otherwise afterAll does.
-  try { onTestFinished(() => dispose()); } catch { /* not inside a test */ }
+  // Stopped (and its error log checked) by stop(), or after the file by afterAll.
+  // Not onTestFinished: in describe.concurrent it may belong to another test.
 
   const port = (name: string): number =>
     ports.get(name) ?? fail(new TypeError(`no {{port:${name}}} in the nginx config; have: ${[...ports.keys()].join(', ')}`));
@@ -269,15 +269,31 @@ function exited(proc: ChildProcess, timeoutMs: number): Promise<boolean> {
 }
 
 /** Ports free right now: all bound at once so none repeats. */
+/**
+ * Ports for nginx to listen on. They are picked here and bound later by nginx,
+ * so they come from a range of this test worker's own (VITEST_POOL_ID), below
+ * the kernel's ephemeral range: no other worker picks them, and no outgoing
+ * connection or port-0 listener is handed them in between.
+ */
+let nextPort = 0;
+const PORTS_PER_WORKER = 1000;
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () =>
-    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer().once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % 10;
+  const base = 20_000 + worker * PORTS_PER_WORKER;
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = base + (nextPort++ % PORTS_PER_WORKER);
+    if (await bindable(port)) ports.push(port);
+  }
   return ports;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type ExtractResult } from '../../src/njs/decide.js';
+import { decide } from '../../src/njs/decide.js';
 import type { Knobs } from '../../src/njs/knobs.js';
+import type { ExtractResult } from '../../src/njs/propagation/extract.js';
 import type { Extracted } from '../../src/njs/propagation/types.js';
 import { fallbackLine, resultLine, traceFlags } from '../../src/njs/result-line.js';
 

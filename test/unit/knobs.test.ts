@@ -6,6 +6,7 @@ const defaults: Record<string, string> = {
   tracing_sink: 'file',
   tracing_record_query: 'off',
   tracing_traceresponse: 'off',
+  tracing_headers: 'all',
   tracing_extract: 'w3c',
   tracing_inject: 'w3c',
   tracing_trust_incoming: 'on',
@@ -39,12 +40,13 @@ describe('readKnobs', () => {
     ['ratioNegative', { tracing_sample_ratio: '-0.1' }, 'tracing_sample_ratio'],
     ['ratioPercent', { tracing_sample_ratio: '10%' }, 'tracing_sample_ratio'],
     ['ratioTrailingDot', { tracing_sample_ratio: '0.' }, 'tracing_sample_ratio'],
-    ['enabledCapitalised', { tracing_enabled: 'On' }, 'tracing_enabled'],
+    ['enabledYes', { tracing_enabled: 'yes' }, 'tracing_enabled'],
     ['injectUnknown', { tracing_inject: 'w3c,zipkin' }, 'tracing_inject'],
     ['injectSameWithOthers', { tracing_inject: 'same,b3' }, 'tracing_inject'],
     ['sinkTcp', { tracing_sink: 'tcp' }, 'tracing_sink'],
     ['recordQueryYes', { tracing_record_query: 'yes' }, 'tracing_record_query'],
     ['traceresponseTrue', { tracing_traceresponse: 'true' }, 'tracing_traceresponse'],
+    ['injectB3WithoutFormatHeaders', { tracing_inject: 'b3', tracing_headers: 'w3c' }, 'tracing_inject'],
   ])('falls back to the default and names the knob for %s', (_name, overrides, knob) => {
     const knobs = readKnobs(reader(overrides));
     expect(knobs.invalid).toEqual([knob]);
@@ -54,6 +56,11 @@ describe('readKnobs', () => {
     for (const [text, value] of [['0', 0], ['1.0', 1], ['.25', 0.25], ['0.001', 0.001]] as const) {
       expect(readKnobs(reader({ tracing_sample_ratio: text })).ratio, text).toBe(value);
     }
+  });
+
+  it('reads values case-insensitively', () => {
+    const knobs = readKnobs(reader({ tracing_enabled: 'On', tracing_trust_incoming: 'OFF', tracing_sampler: 'Always_On' }));
+    expect(knobs).toMatchObject({ trustIncoming: false, sampler: 'always_on', invalid: [] });
   });
 
   it('accepts inject lists with spaces after the commas', () => {

@@ -42,13 +42,34 @@ const CASES: Case[] = [
   { name: 'invalidKnobs', variables: { tracing_sampler: 'nope', tracing_extract: 'w3c,zipkin', tracing_sample_ratio: '2' } },
   { name: 'missingRequestId', variables: { request_id: '' } },
   { name: 'hostileTracestate', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', `a=1,b=x\r\ny,${'k'.repeat(300)}=1,c= spaced value`]] },
+  { name: 'w3cTracestateDuplicateKeyAcrossHeaders', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', 'a=1'], ['tracestate', 'b=2, a=3']] },
+  { name: 'w3cTracestateWithOws', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', ' a=1 ,\t,b= spaced value \t']] },
+  // W3C test_traceparent_duplicated: two traceparent headers are no context.
+  { name: 'twoTraceparents', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['TraceParent', `00-${TRACE}-1111111111111111-01`]] },
+  { name: 'twoTraceparentsThenValidB3', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['traceparent', `00-${TRACE}-${PARENT}-01`], ['b3', `${TRACE}-${PARENT}-1`]] },
+  { name: 'twoB3', headers: [['b3', `${TRACE}-${PARENT}-1`], ['B3', `${TRACE}-1111111111111111-1`]] },
+  { name: 'twoB3Decisions', headers: [['b3', '1'], ['b3', '0']] },
+  { name: 'twoXB3TraceIds', headers: [['x-b3-traceid', TRACE], ['x-b3-traceid', TRACE], ['x-b3-spanid', PARENT]] },
+  { name: 'b3MultiFlagsZero', headers: [['x-b3-traceid', TRACE], ['x-b3-spanid', PARENT], ['x-b3-sampled', '1'], ['x-b3-flags', '0']] },
 ];
+
+/**
+ * r.headersIn as njs 0.7.9 on nginx 1.22 builds it: repeated headers nginx does not know (every trace
+ * header) come joined with ',' and no space, in request order (checked with a js_set on the host nginx:
+ * `traceparent: A` + `TraceParent: B` gives "A,B"). Headers nginx keeps once, like User-Agent, are not used here.
+ */
+function headersInOf(headers: Array<[string, string]>): Record<string, string> {
+  const headersIn: Record<string, string> = {};
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    headersIn[key] = key in headersIn ? `${headersIn[key]},${value}` : value;
+  }
+  return headersIn;
+}
 
 function view(c: Case): RequestView {
   const headers = c.headers ?? [];
-  const headersIn: Record<string, string> = {};
-  for (const [name, value] of headers) headersIn[name.toLowerCase()] ??= value;
-  return { variables: { ...KNOBS, ...c.variables }, headersIn, rawHeadersIn: headers };
+  return { variables: { ...KNOBS, ...c.variables }, headersIn: headersInOf(headers), rawHeadersIn: headers };
 }
 
 // The driver rebuilds the same request views inside njs (no spread there).
@@ -70,6 +91,29 @@ describe('computeContext in njs 0.7.9', () => {
 
   it.each(CASES.map((c, i) => [c.name, i] as const))('answers %s as Node does', (_name, i) => {
     expect(njsLines[i]).toBe(computeContext(view(CASES[i])));
+  });
+
+  it('builds headersIn as njs 0.7.9 does: repeated trace headers joined with ","', () => {
+    expect(headersInOf([['traceparent', 'a'], ['TraceParent', 'b'], ['b3', 'c'], ['B3', ''], ['tracestate', 'd']])).toEqual({
+      traceparent: 'a,b',
+      b3: 'c,',
+      tracestate: 'd',
+    });
+  });
+
+  it.each([
+    { name: 'twoTraceparents', rejected: 'traceparent' },
+    { name: 'twoB3', rejected: 'b3' },
+    { name: 'twoB3Decisions', rejected: 'b3' },
+    { name: 'twoXB3TraceIds', rejected: 'x-b3-traceid,x-b3-spanid' },
+  ])('starts a new trace and rejects $rejected for $name', ({ name, rejected }) => {
+    const fields = computeContext(view(CASES.find((c) => c.name === name)!)).split(' ');
+    expect([fields[0], fields[1], fields[5], fields[6]]).toEqual([REQUEST_ID, '-', '-', rejected]);
+  });
+
+  it('continues the traceparent, drops a malformed tracestate and rejects it', () => {
+    const fields = computeContext(view(CASES.find((c) => c.name === 'w3cTracestateDuplicateKeyAcrossHeaders')!)).split(' ');
+    expect([fields[0], fields[1], fields[5], fields[6], fields[9]]).toEqual([TRACE, PARENT, 'w3c', 'tracestate', '-']);
   });
 
   it('returns a fallback line, not an exception, when the request object is broken', () => {

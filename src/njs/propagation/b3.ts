@@ -82,6 +82,19 @@ function validId(value: string, re: RegExp): boolean {
   return re.test(value) && !ALL_ZEROS_RE.test(value);
 }
 
+/** The X-B3-* headers that carry something, in order; X-B3-Flags only when "1". */
+export function presentB3MultiHeaders(read: HeaderReader): string[] {
+  const present: string[] = [];
+  for (let i = 0; i < B3_MULTI_HEADERS.length; i++) {
+    const name = B3_MULTI_HEADERS[i];
+    const value = read(name);
+    if (value !== '' && (name !== X_B3_FLAGS || value === '1')) {
+      present.push(name);
+    }
+  }
+  return present;
+}
+
 /**
  * Parses the X-B3-* headers; null when none is present or any is invalid.
  * Sampled/Flags without ids give a decision only (traceId '').
@@ -90,16 +103,14 @@ export function parseB3Multi(read: HeaderReader): Extracted | null {
   const traceId = read(X_B3_TRACE_ID);
   const spanId = read(X_B3_SPAN_ID);
   const parentSpanId = read(X_B3_PARENT_SPAN_ID);
-  const flags = read(X_B3_FLAGS);
   let sampling = multiSampled(read(X_B3_SAMPLED));
   if (sampling === null) {
     return null;
   }
   // "Debug is encoded as X-B3-Flags: 1. Debug implies an accept decision."
-  if (flags === '1') {
+  // Any other X-B3-Flags value is ignored, as Brave and Zipkin do.
+  if (read(X_B3_FLAGS) === '1') {
     sampling = 'debug';
-  } else if (flags !== '') {
-    return null;
   }
   if (parentSpanId !== '' && !validId(parentSpanId, SPAN_ID_RE)) {
     return null;

@@ -2,10 +2,9 @@
  * Incoming trace context: tries the configured formats in order and keeps the
  * first valid full context. Pure: headers come through a HeaderReader.
  */
-import { B3, B3_MULTI_HEADERS, parseB3Multi, parseB3Single } from './b3';
+import { B3, presentB3MultiHeaders, parseB3Multi, parseB3Single } from './b3';
 import { UBER_TRACE_ID, parseUberTraceId } from './jaeger';
-import { TRACESTATE, normalizeTraceState } from './tracestate';
-import { END } from './types';
+import { TRACESTATE, parseTraceState } from './tracestate';
 import type { Extracted, Format, HeaderReader } from './types';
 import { TRACEPARENT, parseTraceparent } from './w3c';
 
@@ -23,9 +22,6 @@ export interface ExtractResult {
   /** Lowercase names of headers present but invalid in the formats tried, each once. */
   rejected: string[];
 }
-
-// "Vendors MUST accept empty tracestate headers": commas and OWS only.
-const EMPTY_TRACESTATE_RE = new RegExp(`^[ \\t,]*${END}`);
 
 function header(read: HeaderReader, name: string): string {
   const value = read(name);
@@ -49,12 +45,15 @@ function fromW3c(read: HeaderReader, rejected: string[]): Extracted | null {
     reject(rejected, TRACEPARENT);
     return null;
   }
-  // "failure to parse tracestate MUST NOT affect the parsing of traceparent."
+  // "failure to parse tracestate MUST NOT affect the parsing of traceparent":
+  // a malformed tracestate is dropped whole and reported, the context is kept.
   const tracestate = header(read, TRACESTATE);
   if (tracestate !== '') {
-    found.traceState = normalizeTraceState(tracestate);
-    if (found.traceState === '' && !EMPTY_TRACESTATE_RE.test(tracestate)) {
+    const traceState = parseTraceState(tracestate);
+    if (traceState === null) {
       reject(rejected, TRACESTATE);
+    } else {
+      found.traceState = traceState;
     }
   }
   return found;
@@ -73,16 +72,12 @@ function fromB3Single(read: HeaderReader, rejected: string[]): Extracted | null 
 }
 
 function fromB3Multi(read: HeaderReader, rejected: string[]): Extracted | null {
-  const present: string[] = [];
-  for (let i = 0; i < B3_MULTI_HEADERS.length; i++) {
-    if (header(read, B3_MULTI_HEADERS[i]) !== '') {
-      present.push(B3_MULTI_HEADERS[i]);
-    }
-  }
+  const reader = (name: string) => header(read, name);
+  const present = presentB3MultiHeaders(reader);
   if (present.length === 0) {
     return null;
   }
-  const found = parseB3Multi((name) => header(read, name));
+  const found = parseB3Multi(reader);
   if (found === null) {
     // The X-B3-* headers stand or fall together: report every one present.
     for (let i = 0; i < present.length; i++) {

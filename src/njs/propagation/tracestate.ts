@@ -1,13 +1,22 @@
 /**
- * W3C Trace Context `tracestate` normalizer.
+ * W3C Trace Context `tracestate` parser.
  * https://www.w3.org/TR/trace-context-2/#tracestate-header
  * Only a valid traceparent's tracestate is ever passed here (the caller's job):
  * "If the vendor failed to parse traceparent, it MUST NOT attempt to parse tracestate."
+ *
+ * A malformed list is discarded whole, as the W3C conformance suite expects
+ * (w3c/trace-context test/test.py: test_tracestate_duplicated_keys,
+ * test_tracestate_key_illegal_characters, test_tracestate_value_illegal_characters,
+ * test_tracestate_member_count_limit, test_tracestate_key_length_limit, ...):
+ * valid members are never salvaged from it.
  */
 import { END } from './types';
 
 export const TRACESTATE = 'tracestate';
 
+// Keys follow the grammar the conformance suite checks (test/tracecontext/tracestate.py).
+// The current editors' draft allows "@" anywhere in a key, but the suite still
+// expects "foo@=1", "foo@@bar=1" and a 242-char tenant id to void the list.
 // keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/"
 const KEY_CHAR = '[a-z0-9_\\-*/]';
 // simple-key = lcalpha 0*255( keychar )
@@ -32,6 +41,8 @@ export const MAX_MEMBERS = 32;
 export const MAX_LENGTH = 512;
 /** "Entries larger than 128 characters long SHOULD be removed first." */
 export const LONG_MEMBER = 128;
+/** The longest valid list-member: a 256-char key, '=', a 256-char value. */
+const MAX_MEMBER_LENGTH = 256 + 1 + 256;
 
 function joinedLength(members: string[]): number {
   let total = members.length > 0 ? members.length - 1 : 0;
@@ -42,31 +53,33 @@ function joinedLength(members: string[]): number {
 }
 
 /**
- * Normalizes one or more `tracestate` header values (joined with ','): keeps
- * valid list-members in order, drops invalid ones and later duplicates of a
- * key, keeps at most 32, then truncates to 512 characters. '' if none remain.
+ * Parses one or more `tracestate` header values (joined with ','). Returns the
+ * list-members in order without OWS and empty members, truncated to 512
+ * characters ('' when no member is left); null when the list is malformed
+ * (an invalid list-member, a duplicated key, more than 32 list-members) and
+ * must be discarded whole.
  */
-export function normalizeTraceState(values: string): string {
+export function parseTraceState(values: string): string | null {
   if (typeof values !== 'string' || values.length === 0) {
     return '';
   }
   const parts = values.split(',');
   const members: string[] = [];
   const keys: string[] = [];
-  for (let i = 0; i < parts.length && members.length < MAX_MEMBERS; i++) {
+  for (let i = 0; i < parts.length; i++) {
     // "Spaces and horizontal tabs surrounding list-members are ignored."
     const member = parts[i].replace(OWS_AROUND_RE, '');
     // "Empty and whitespace-only list members are allowed."
     if (member.length === 0) {
       continue;
     }
-    const m = LIST_MEMBER_RE.exec(member);
-    if (m === null) {
-      continue;
+    if (members.length === MAX_MEMBERS || member.length > MAX_MEMBER_LENGTH) {
+      return null;
     }
-    // "Only one entry per key is allowed": the leftmost is the most recent.
-    if (keys.indexOf(m[1]) !== -1) {
-      continue;
+    const m = LIST_MEMBER_RE.exec(member);
+    // "Only one entry per key is allowed": a repeated key makes the list invalid.
+    if (m === null || keys.indexOf(m[1]) !== -1) {
+      return null;
     }
     keys.push(m[1]);
     members.push(member);

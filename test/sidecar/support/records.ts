@@ -31,6 +31,7 @@ const DEFAULTS: Record<RecordKey, string> = {
   fmt: '',
   bad: '',
   end: '1700000000.250',
+  ust: '',
   dur: '0.250',
   meth: 'GET',
   sch: 'http',

@@ -9,6 +9,7 @@ import {
   X_B3_TRACE_ID,
   parseB3Multi,
   parseB3Single,
+  presentB3MultiHeaders,
 } from '../../../src/njs/propagation/b3';
 
 const TRACE_128 = '80f198ee56343ba864fe8b2a57d3eff7';
@@ -161,6 +162,45 @@ describe('parseB3Multi accepts valid X-B3-* headers', () => {
   });
 });
 
+// Brave and Zipkin only test X-B3-Flags for "1": any other value is as if the header were absent.
+const IGNORED_FLAGS: Array<{ name: string; flags: string }> = [
+  { name: 'zero', flags: '0' },
+  { name: 'two', flags: '2' },
+  { name: 'debugLetter', flags: 'd' },
+  { name: 'true', flags: 'true' },
+  { name: 'oneWithSpace', flags: '1 ' },
+  { name: 'oneTrailingNewline', flags: '1\n' },
+  { name: 'oneJoinedTwice', flags: '1,1' },
+  { name: 'crlfInjected', flags: '1\r\nx-evil: 1' },
+  { name: 'eightKilobytes', flags: '1'.repeat(8192) },
+];
+
+describe('parseB3Multi reads X-B3-Flags other than "1" as absent', () => {
+  it.each(IGNORED_FLAGS)('keeps the sampled decision with X-B3-Flags $name', ({ flags }) => {
+    const headers = { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: SPAN, [X_B3_SAMPLED]: '0', [X_B3_FLAGS]: flags };
+    expect(parseB3Multi(reader(headers))).toEqual(full(TRACE_128, SPAN, 'unsampled', 'b3multi'));
+  });
+
+  it.each(IGNORED_FLAGS)('keeps a deferred decision with X-B3-Flags $name', ({ flags }) => {
+    const headers = { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: SPAN, [X_B3_FLAGS]: flags };
+    expect(parseB3Multi(reader(headers))).toEqual(full(TRACE_128, SPAN, 'deferred', 'b3multi'));
+  });
+
+  it.each(IGNORED_FLAGS)('finds nothing in X-B3-Flags $name alone', ({ flags }) => {
+    expect(parseB3Multi(reader({ [X_B3_FLAGS]: flags }))).toBeNull();
+    expect(presentB3MultiHeaders(reader({ [X_B3_FLAGS]: flags }))).toEqual([]);
+  });
+});
+
+describe('presentB3MultiHeaders', () => {
+  it('lists the X-B3-* headers with a value, in header order, X-B3-Flags only as "1"', () => {
+    const all = { [X_B3_FLAGS]: '1', [X_B3_SAMPLED]: 'x', [X_B3_PARENT_SPAN_ID]: 'x', [X_B3_SPAN_ID]: 'x', [X_B3_TRACE_ID]: 'x' };
+    expect(presentB3MultiHeaders(reader(all))).toEqual(B3_MULTI_HEADERS);
+    expect(presentB3MultiHeaders(reader({ ...all, [X_B3_FLAGS]: '0', [X_B3_SPAN_ID]: '' }))).toEqual([X_B3_TRACE_ID, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED]);
+    expect(presentB3MultiHeaders(reader({}))).toEqual([]);
+  });
+});
+
 const INVALID_MULTI: Array<{ name: string; headers: Record<string, string> }> = [
   { name: 'noHeaders', headers: {} },
   { name: 'traceIdWithoutSpanId', headers: { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SAMPLED]: '1' } },
@@ -178,8 +218,9 @@ const INVALID_MULTI: Array<{ name: string; headers: Record<string, string> }> = 
   { name: 'sampledCapitalizedTrue', headers: { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: SPAN, [X_B3_SAMPLED]: 'True' } },
   { name: 'sampledDebugLetter', headers: { [X_B3_SAMPLED]: 'd' } },
   { name: 'sampledTwo', headers: { [X_B3_SAMPLED]: '2' } },
-  { name: 'flagsZero', headers: { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: SPAN, [X_B3_FLAGS]: '0' } },
-  { name: 'flagsTwo', headers: { [X_B3_FLAGS]: '2' } },
+  { name: 'flagsTwoAlone', headers: { [X_B3_FLAGS]: '2' } },
+  { name: 'flagsTwoWithParentOnly', headers: { [X_B3_PARENT_SPAN_ID]: PARENT, [X_B3_FLAGS]: '2' } },
+  { name: 'flagsOneWithInvalidSampled', headers: { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: SPAN, [X_B3_SAMPLED]: 'yes', [X_B3_FLAGS]: '1' } },
   { name: 'spaceInside', headers: { [X_B3_TRACE_ID]: `${TRACE_64} `, [X_B3_SPAN_ID]: SPAN } },
   { name: 'crlfInjected', headers: { [X_B3_TRACE_ID]: TRACE_128, [X_B3_SPAN_ID]: `${SPAN}\r\nx-evil: 1` } },
   { name: 'trailingNewline', headers: { [X_B3_TRACE_ID]: `${TRACE_128}\n`, [X_B3_SPAN_ID]: SPAN } },

@@ -33,8 +33,8 @@ describe('extract', () => {
     expect(extract(ALL, headers({}).reader)).toEqual({ context: null, decisionOnly: null, rejected: [] });
   });
 
-  it('returns a W3C context with its tracestate normalized', () => {
-    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-03`, [TRACESTATE]: ' rojo=1 ,BAD,congo=2,rojo=3' });
+  it('returns a W3C context with its valid tracestate, OWS and empty members removed', () => {
+    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-03`, [TRACESTATE]: ' rojo=1 ,, congo=2\t' });
     expect(extract(['w3c'], h.reader)).toEqual({
       context: { format: 'w3c', traceId: TRACE, spanId: SPAN, sampling: 'sampled', randomTraceId: true, traceState: 'rojo=1,congo=2' },
       decisionOnly: null,
@@ -48,15 +48,31 @@ describe('extract', () => {
     expect(h.read).not.toContain(TRACESTATE);
   });
 
-  it('keeps a valid traceparent when every tracestate member is invalid, and rejects tracestate', () => {
-    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: 'A=1,b' });
-    const r = extract(['w3c'], h.reader);
-    expect(r.context).toMatchObject({ traceId: TRACE, traceState: '' });
-    expect(r.rejected).toEqual([TRACESTATE]);
+  it.each([
+    { name: 'oneInvalidMember', tracestate: 'rojo=1,BAD=2,congo=3' },
+    { name: 'duplicatedKey', tracestate: 'rojo=1,congo=2,rojo=3' },
+    { name: 'members33', tracestate: Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(',') },
+    { name: 'everyMemberInvalid', tracestate: 'A=1,b' },
+  ])('drops a malformed tracestate ($name) whole, keeps the traceparent and rejects tracestate', ({ tracestate }) => {
+    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: tracestate });
+    expect(extract(['w3c'], h.reader)).toEqual({
+      context: { format: 'w3c', traceId: TRACE, spanId: SPAN, sampling: 'sampled', randomTraceId: false, traceState: '' },
+      decisionOnly: null,
+      rejected: [TRACESTATE],
+    });
   });
 
-  it('accepts an empty tracestate made of commas and spaces without rejecting it', () => {
-    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: ' , ,' });
+  it('keeps the traceparent of a malformed tracestate as the winning context, before later formats', () => {
+    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: 'a=1,a=2', [B3]: `${OTHER_TRACE}-${OTHER_SPAN}-1` });
+    expect(extract(['w3c', 'b3'], h.reader)).toMatchObject({ context: { format: 'w3c', traceId: TRACE }, rejected: [TRACESTATE] });
+    expect(h.read).toEqual([TRACEPARENT, TRACESTATE]);
+  });
+
+  it.each([
+    { name: 'commasAndSpaces', tracestate: ' , ,' },
+    { name: 'oneMemberLongerThan512', tracestate: `a${'b'.repeat(255)}=${'v'.repeat(256)}` },
+  ])('accepts a valid tracestate that leaves nothing to forward ($name) without rejecting it', ({ tracestate }) => {
+    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: tracestate });
     expect(extract(['w3c'], h.reader)).toMatchObject({ context: { traceState: '' }, rejected: [] });
   });
 
@@ -92,6 +108,14 @@ describe('extract', () => {
   it('reports every present X-B3-* header when the set is invalid', () => {
     const h = headers({ [X_B3_TRACE_ID]: TRACE, [X_B3_SAMPLED]: '1' });
     expect(extract(['b3multi'], h.reader)).toEqual({ context: null, decisionOnly: null, rejected: [X_B3_TRACE_ID, X_B3_SAMPLED] });
+  });
+
+  it('reads X-B3-Flags other than "1" as absent: neither debug nor rejected', () => {
+    expect(extract(['b3multi'], headers({ [X_B3_FLAGS]: '0' }).reader)).toEqual({ context: null, decisionOnly: null, rejected: [] });
+    const withIds = headers({ [X_B3_TRACE_ID]: TRACE, [X_B3_SPAN_ID]: SPAN, [X_B3_FLAGS]: 'true' });
+    expect(extract(['b3multi'], withIds.reader)).toMatchObject({ context: { format: 'b3multi', sampling: 'deferred' }, rejected: [] });
+    const invalid = headers({ [X_B3_TRACE_ID]: 'bad', [X_B3_SPAN_ID]: SPAN, [X_B3_FLAGS]: '2' });
+    expect(extract(['b3multi'], invalid.reader).rejected).toEqual([X_B3_TRACE_ID, X_B3_SPAN_ID]);
   });
 
   it('returns a B3 sampling-only header as decisionOnly when no full context exists', () => {

@@ -1,0 +1,54 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Ingest } from '../../src/sidecar/ingest.js';
+import { RateLimitedLog } from '../../src/sidecar/logger.js';
+import { SidecarMetrics } from '../../src/sidecar/metrics.js';
+import { TRACING_SCOPE } from '../../src/sidecar/resource.js';
+import { metricValue } from './support/sidecar-process.js';
+import { recordLine, type RecordOverrides } from './support/records.js';
+import { resource } from './support/spans.js';
+
+function ingest() {
+  const metrics = new SidecarMetrics(10, false);
+  const offered: ReadableSpan[][] = [];
+  const subject = new Ingest(
+    metrics,
+    { resource, scope: TRACING_SCOPE, queryRedaction: 'all' },
+    [{ offer: (spans) => void offered.push([...spans]) }],
+    new RateLimitedLog(pino({ level: 'silent' })),
+  );
+  const value = async (name: string, labels: Record<string, string> = {}) => metricValue(await metrics.registry.metrics(), name, labels);
+  const line = (text: string) => subject.handleLine(text, 'file');
+  return { send: (overrides: RecordOverrides) => line(recordLine(overrides)), line, offered, value };
+}
+
+describe('ingest', () => {
+  it('exports spans of a sampled record and observes its layer latencies', async () => {
+    const { send, offered, value } = ingest();
+    send({ fl: '01' });
+    expect(offered).toHaveLength(1);
+    expect(offered[0]).toHaveLength(2);
+    expect(await value('njs_tracing_layer_duration_seconds_count', { layer: 'total' })).toBe(1);
+  });
+
+  it('counts an unsampled record (rejected headers, njs error, received) but exports nothing and feeds no latency histogram', async () => {
+    const { send, offered, value } = ingest();
+    for (const fl of ['00', '02']) send({ fl, bad: 'traceparent,b3', err: 'E_EXTRACT' });
+    expect(offered).toEqual([]);
+    expect(await value('njs_tracing_records_received_total', { sink: 'file' })).toBe(2);
+    expect(await value('njs_tracing_rejected_trace_headers_total', { header: 'traceparent' })).toBe(2);
+    expect(await value('njs_tracing_rejected_trace_headers_total', { header: 'b3' })).toBe(2);
+    expect(await value('njs_tracing_njs_errors_total', { code: 'e_extract' })).toBe(2);
+    expect(await value('njs_tracing_layer_duration_seconds_count')).toBe(0);
+    expect(await value('njs_tracing_records_malformed_total')).toBe(0);
+  });
+
+  it('counts, and survives, a line the parser chokes on (a JSON value nested thousands deep)', async () => {
+    const { offered, value, line } = ingest();
+    const depth = 12_000; // under MAX_RECORD_BYTES, deeper than JSON.stringify's stack allows
+    expect(() => line('{"v":' + '['.repeat(depth) + ']'.repeat(depth) + '}')).not.toThrow();
+    expect(await value('njs_tracing_records_malformed_total', { sink: 'file' })).toBe(1);
+    expect(offered).toEqual([]);
+  });
+});
