@@ -42,15 +42,26 @@ export interface SpanRecord {
   error: string;
 }
 
-export type ParseResult = { ok: true; record: SpanRecord } | { ok: false; reason: string };
+/** Why a record was refused, as a stable code for metrics labels. */
+export type RejectCode =
+  | 'too_long'
+  | 'not_json'
+  | 'version'
+  | 'missing_field'
+  | 'bad_id'
+  | 'bad_flags'
+  | 'bad_time'
+  | 'bad_status';
+
+export type ParseResult = { ok: true; record: SpanRecord } | { ok: false; code: RejectCode; reason: string };
 
 const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
 const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
 const FLAGS = /^[0-9a-f]{2}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 
-function fail(reason: string): ParseResult {
-  return { ok: false, reason };
+function fail(code: RejectCode, reason: string): ParseResult {
+  return { ok: false, code, reason };
 }
 
 /** nginx writes "-" for a variable with no value; treat it as empty. */
@@ -74,43 +85,43 @@ function jsonPart(line: string): string {
   return start < 0 ? '' : line.slice(start).trimEnd();
 }
 
-function decode(line: string): RawRecord | string {
-  if (line.length > MAX_RECORD_BYTES) return `record longer than ${MAX_RECORD_BYTES} bytes`;
+function decode(line: string): RawRecord | [RejectCode, string] {
+  if (line.length > MAX_RECORD_BYTES) return ['too_long', `record longer than ${MAX_RECORD_BYTES} bytes`];
   const json = jsonPart(line);
-  if (json === '') return 'no JSON object in record';
+  if (json === '') return ['not_json', 'no JSON object in record'];
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    return 'record is not valid JSON';
+    return ['not_json', 'record is not valid JSON'];
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'record is not a JSON object';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['not_json', 'record is not a JSON object'];
   const raw = value as Record<string, unknown>;
   // Never stringify what came in: a deeply nested value would overflow the stack.
-  if (raw.v !== RECORD_VERSION) return `unsupported record version (${typeof raw.v})`;
+  if (raw.v !== RECORD_VERSION) return ['version', `unsupported record version (${typeof raw.v})`];
   for (const field of RECORD_FIELDS) {
-    if (typeof raw[field.key] !== 'string') return `field ${field.key} missing or not a string`;
+    if (typeof raw[field.key] !== 'string') return ['missing_field', `field ${field.key} missing or not a string`];
   }
   return raw as RawRecord;
 }
 
 export function parseRecord(line: string): ParseResult {
   const raw = decode(line);
-  if (typeof raw === 'string') return fail(raw);
+  if (Array.isArray(raw)) return fail(raw[0], raw[1]);
 
-  if (!TRACE_ID.test(raw.tid)) return fail(`invalid trace id ${JSON.stringify(raw.tid)}`);
+  if (!TRACE_ID.test(raw.tid)) return fail('bad_id', `invalid trace id ${JSON.stringify(raw.tid)}`);
   for (const key of ['sid', 'cid'] as const) {
-    if (!SPAN_ID.test(raw[key])) return fail(`invalid span id in ${key}: ${JSON.stringify(raw[key])}`);
+    if (!SPAN_ID.test(raw[key])) return fail('bad_id', `invalid span id in ${key}: ${JSON.stringify(raw[key])}`);
   }
   const parentSpanId = text(raw.pid);
-  if (parentSpanId !== '' && !SPAN_ID.test(parentSpanId)) return fail(`invalid parent span id ${JSON.stringify(raw.pid)}`);
-  if (!FLAGS.test(raw.fl)) return fail(`invalid trace flags ${JSON.stringify(raw.fl)}`);
+  if (parentSpanId !== '' && !SPAN_ID.test(parentSpanId)) return fail('bad_id', `invalid parent span id ${JSON.stringify(raw.pid)}`);
+  if (!FLAGS.test(raw.fl)) return fail('bad_flags', `invalid trace flags ${JSON.stringify(raw.fl)}`);
   const linkTraceId = text(raw.ltid);
   const linkSpanId = text(raw.lsid);
   const hasLink = linkTraceId !== '' || linkSpanId !== '';
-  if (hasLink && !(TRACE_ID.test(linkTraceId) && SPAN_ID.test(linkSpanId))) return fail('invalid span link ids');
-  if (!DECIMAL.test(raw.end) || !DECIMAL.test(raw.dur)) return fail('invalid end time or duration');
-  if (!/^\d{3}$/.test(raw.st)) return fail(`invalid status ${JSON.stringify(raw.st)}`);
+  if (hasLink && !(TRACE_ID.test(linkTraceId) && SPAN_ID.test(linkSpanId))) return fail('bad_id', 'invalid span link ids');
+  if (!DECIMAL.test(raw.end) || !DECIMAL.test(raw.dur)) return fail('bad_time', 'invalid end time or duration');
+  if (!/^\d{3}$/.test(raw.st)) return fail('bad_status', `invalid status ${JSON.stringify(raw.st)}`);
 
   const endMs = Math.round(Number(raw.end) * 1000);
   const upstreamStartMs = DECIMAL.test(raw.ust) ? Math.round(Number(raw.ust) * 1000) : null;

@@ -21,23 +21,6 @@ export interface SpanConsumer {
   offer(spans: readonly ReadableSpan[]): void;
 }
 
-/** Parse failure reasons reduced to a few stable label values. */
-const REASON_CLASSES: ReadonlyArray<[RegExp, string]> = [
-  [/longer than/, 'too_long'],
-  [/no JSON|not valid JSON|not a JSON object/, 'not_json'],
-  [/version/, 'version'],
-  [/^field /, 'missing_field'],
-  [/trace id|span id|parent span id|span link/, 'bad_id'],
-  [/flags/, 'bad_flags'],
-  [/time|duration/, 'bad_time'],
-  [/status/, 'bad_status'],
-];
-
-export function reasonClass(reason: string): string {
-  for (const [pattern, name] of REASON_CLASSES) if (pattern.test(reason)) return name;
-  return 'other';
-}
-
 /** Header names and error codes come from our njs code, but a label value must stay tame whatever arrives. */
 function safeLabel(header: string): string {
   return /^[a-z0-9_-]{1,64}$/.test(header) ? header : 'invalid';
@@ -51,7 +34,7 @@ function safeParse(line: string): ParseResult {
   try {
     return parseRecord(line);
   } catch (error) {
-    return { ok: false, reason: `unparseable record: ${error instanceof Error ? error.name : 'error'}` };
+    return { ok: false, code: 'not_json', reason: `unparseable record: ${error instanceof Error ? error.name : 'error'}` };
   }
 }
 
@@ -67,7 +50,7 @@ export class Ingest {
     this.metrics.recordsReceived.labels(sink).inc();
     const parsed = safeParse(line);
     if (!parsed.ok) {
-      const reasonLabel = reasonClass(parsed.reason);
+      const reasonLabel = parsed.code;
       this.metrics.recordsMalformed.labels(sink, reasonLabel).inc();
       this.warnings.warn(`malformed:${reasonLabel}`, { sink, reason: parsed.reason.slice(0, 200) }, 'malformed span record');
       return;

@@ -79,6 +79,24 @@ describe('parseRecord', () => {
     if (!result.ok) expect(result.reason).not.toBe('');
   });
 
+  it.each([
+    ['too_long', 'x'.repeat(30000)],
+    ['not_json', '{"v":1,'],
+    ['version', mutate({ v: 2 })],
+    ['missing_field', mutate({ ust: undefined })],
+    ['bad_id', mutate({ sid: 'x' })],
+    ['bad_flags', mutate({ fl: 'zz' })],
+    ['bad_time', mutate({ end: 'soon' })],
+    ['bad_status', mutate({ st: '2000' })],
+  ])('names the refusal with the stable code %s', (code, line) => {
+    expect(parseRecord(line)).toMatchObject({ ok: false, code });
+  });
+
+  it('refuses a version nested thousands deep without overflowing the stack', () => {
+    const deep = '{"v":' + '['.repeat(12000) + ']'.repeat(12000) + '}';
+    expect(parseRecord(deep)).toMatchObject({ ok: false, code: 'version' });
+  });
+
   it('keeps hostile text as data: quotes, newlines and a forged record in a user agent', () => {
     const hostile = 'x"}\n{"v":1,"tid":"ffffffffffffffffffffffffffffffff"';
     const line = mutate({ ua: hostile });
