@@ -110,7 +110,7 @@ function readKnobs(readRaw) {
 }
 
 // src/njs/propagation/types.ts
-var END = "(?![\\s\\S])";
+var ALL_ZEROS_RE = /^0+(?![\s\S])/;
 
 // src/njs/propagation/b3.ts
 var B3 = "b3";
@@ -120,16 +120,10 @@ var X_B3_PARENT_SPAN_ID = "x-b3-parentspanid";
 var X_B3_SAMPLED = "x-b3-sampled";
 var X_B3_FLAGS = "x-b3-flags";
 var B3_MULTI_HEADERS = [X_B3_TRACE_ID, X_B3_SPAN_ID, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_FLAGS];
-var TRACE_ID = "[0-9a-f]{32}|[0-9a-f]{16}";
-var SPAN_ID = "[0-9a-f]{16}";
-var SAMPLING_STATE = "[01d]";
-var B3_SINGLE_RE = new RegExp(
-  `^(${TRACE_ID})-(${SPAN_ID})(?:-(${SAMPLING_STATE})(?:-(${SPAN_ID}))?)?${END}`
-);
-var B3_DECISION_RE = new RegExp(`^${SAMPLING_STATE}${END}`);
-var TRACE_ID_RE = new RegExp(`^(?:${TRACE_ID})${END}`);
-var SPAN_ID_RE = new RegExp(`^${SPAN_ID}${END}`);
-var ALL_ZEROS_RE = new RegExp(`^0+${END}`);
+var B3_SINGLE_RE = /^([0-9a-f]{32}|[0-9a-f]{16})-([0-9a-f]{16})(?:-([01d])(?:-([0-9a-f]{16}))?)?(?![\s\S])/;
+var B3_DECISION_RE = /^[01d](?![\s\S])/;
+var TRACE_ID_RE = /^(?:[0-9a-f]{32}|[0-9a-f]{16})(?![\s\S])/;
+var SPAN_ID_RE = /^[0-9a-f]{16}(?![\s\S])/;
 var B3_SINGLE_MAX = 68;
 var PAD_64_BIT = "0000000000000000";
 function samplingOf(state) {
@@ -210,13 +204,12 @@ function parseB3Multi(read) {
 // src/njs/propagation/jaeger.ts
 var UBER_TRACE_ID = "uber-trace-id";
 var HEX = "[0-9a-fA-F]";
-var TRACE_ID2 = `${HEX}{1,32}`;
-var SPAN_ID2 = `${HEX}{1,16}`;
+var TRACE_ID = `${HEX}{1,32}`;
+var SPAN_ID = `${HEX}{1,16}`;
 var PARENT_SPAN_ID = `${HEX}{1,16}`;
 var FLAGS = `${HEX}{1,2}`;
-var UBER_TRACE_ID_RE = new RegExp(`^(${TRACE_ID2}):(${SPAN_ID2}):${PARENT_SPAN_ID}:(${FLAGS})${END}`);
+var UBER_TRACE_ID_RE = /^([0-9a-fA-F]{1,32}):([0-9a-fA-F]{1,16}):[0-9a-fA-F]{1,16}:([0-9a-fA-F]{1,2})(?![\s\S])/;
 var ENCODED_COLON_RE = /%3a/gi;
-var ALL_ZEROS_RE2 = new RegExp(`^0+${END}`);
 var UBER_TRACE_ID_MAX = 32 + 16 + 16 + 2 + 3 * 3;
 var ZEROS_32 = "00000000000000000000000000000000";
 var FLAG_SAMPLED = 1;
@@ -232,7 +225,7 @@ function parseUberTraceId(value) {
   if (m === null) {
     return null;
   }
-  if (ALL_ZEROS_RE2.test(m[1]) || ALL_ZEROS_RE2.test(m[2])) {
+  if (ALL_ZEROS_RE.test(m[1]) || ALL_ZEROS_RE.test(m[2])) {
     return null;
   }
   const flags = parseInt(m[3], 16);
@@ -255,7 +248,7 @@ var KEY = `(?:${SIMPLE_KEY}|${MULTI_TENANT_KEY})`;
 var NBLK_CHR = "[\\x21-\\x2b\\x2d-\\x3c\\x3e-\\x7e]";
 var CHR = "[\\x20-\\x2b\\x2d-\\x3c\\x3e-\\x7e]";
 var VALUE = `${CHR}{0,255}${NBLK_CHR}`;
-var LIST_MEMBER_RE = new RegExp(`^(${KEY})=${VALUE}${END}`);
+var LIST_MEMBER_RE = /^((?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13}))=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e](?![\s\S])/;
 var OWS_AROUND_RE = /^[ \t]+|[ \t]+$/g;
 var MAX_MEMBERS = 32;
 var MAX_LENGTH = 512;
@@ -306,14 +299,7 @@ function parseTraceState(values) {
 
 // src/njs/propagation/w3c.ts
 var TRACEPARENT = "traceparent";
-var VERSION = "(?!ff)[0-9a-f]{2}";
-var TRACE_ID3 = "(?!0{32})[0-9a-f]{32}";
-var PARENT_ID = "(?!0{16})[0-9a-f]{16}";
-var FLAGS2 = "[0-9a-f]{2}";
-var FUTURE_FIELDS = "(?:-[\\x21-\\x7e]*)?";
-var TRACEPARENT_RE = new RegExp(
-  `^(${VERSION})-(${TRACE_ID3})-(${PARENT_ID})-(${FLAGS2})${FUTURE_FIELDS}${END}`
-);
+var TRACEPARENT_RE = /^((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(?:-[\x21-\x7e]*)?(?![\s\S])/;
 var V00_LENGTH = 55;
 var FLAG_SAMPLED2 = 1;
 var FLAG_RANDOM_TRACE_ID = 2;

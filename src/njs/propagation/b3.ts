@@ -2,7 +2,7 @@
  * Zipkin B3 parsers: the single `b3` header and the multi-header X-B3-* set.
  * https://github.com/openzipkin/b3-propagation
  */
-import { END } from './types';
+import { ALL_ZEROS_RE } from './types';
 import type { Extracted, Format, HeaderReader, Sampling } from './types';
 
 export const B3 = 'b3';
@@ -14,22 +14,26 @@ export const X_B3_FLAGS = 'x-b3-flags';
 /** Every header of the multi-header encoding, in the README's order. */
 export const B3_MULTI_HEADERS = [X_B3_TRACE_ID, X_B3_SPAN_ID, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_FLAGS];
 
+// The grammar, in named parts. The regexes below are literals spelling out their
+// composition (types.ts, END); test/unit/propagation/regex-literals.test.ts
+// checks each literal against it.
 // "The TraceId header is encoded as 32 or 16 lower-hex characters."
-const TRACE_ID = '[0-9a-f]{32}|[0-9a-f]{16}';
+export const TRACE_ID = '[0-9a-f]{32}|[0-9a-f]{16}';
 // "The SpanId header is encoded as 16 lower-hex characters."
-const SPAN_ID = '[0-9a-f]{16}';
+export const SPAN_ID = '[0-9a-f]{16}';
 // SamplingState: "1" accept, "0" deny, "d" debug
-const SAMPLING_STATE = '[01d]';
+export const SAMPLING_STATE = '[01d]';
 
 // b3: {TraceId}-{SpanId}-{SamplingState}-{ParentSpanId}, the last two optional
-const B3_SINGLE_RE = new RegExp(
-  `^(${TRACE_ID})-(${SPAN_ID})(?:-(${SAMPLING_STATE})(?:-(${SPAN_ID}))?)?${END}`,
-);
+// `^(${TRACE_ID})-(${SPAN_ID})(?:-(${SAMPLING_STATE})(?:-(${SPAN_ID}))?)?${END}`
+export const B3_SINGLE_RE = /^([0-9a-f]{32}|[0-9a-f]{16})-([0-9a-f]{16})(?:-([01d])(?:-([0-9a-f]{16}))?)?(?![\s\S])/;
 // "b3: 0" etc.: "the sampling state ... can be sent alone"
-const B3_DECISION_RE = new RegExp(`^${SAMPLING_STATE}${END}`);
-const TRACE_ID_RE = new RegExp(`^(?:${TRACE_ID})${END}`);
-const SPAN_ID_RE = new RegExp(`^${SPAN_ID}${END}`);
-const ALL_ZEROS_RE = new RegExp(`^0+${END}`);
+// `^${SAMPLING_STATE}${END}`
+export const B3_DECISION_RE = /^[01d](?![\s\S])/;
+// `^(?:${TRACE_ID})${END}`
+export const TRACE_ID_RE = /^(?:[0-9a-f]{32}|[0-9a-f]{16})(?![\s\S])/;
+// `^${SPAN_ID}${END}`
+export const SPAN_ID_RE = /^[0-9a-f]{16}(?![\s\S])/;
 
 /** The longest valid single header: 32-16-1-16. */
 const B3_SINGLE_MAX = 68;

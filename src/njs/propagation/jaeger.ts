@@ -2,28 +2,31 @@
  * Jaeger `uber-trace-id` parser.
  * https://www.jaegertracing.io/docs/client-libraries/#propagation-format
  */
-import { END } from './types';
+import { ALL_ZEROS_RE } from './types';
 import type { Extracted } from './types';
 
 export const UBER_TRACE_ID = 'uber-trace-id';
 
+// The grammar, in named parts. The regex below is a literal spelling out its
+// composition (types.ts, END); test/unit/propagation/regex-literals.test.ts
+// checks the literal against it.
 // Jaeger clients emit lowercase hex; we accept either case and lowercase it.
-const HEX = '[0-9a-fA-F]';
+export const HEX = '[0-9a-fA-F]';
 // trace-id: "64-bit or 128-bit random number in base16 format. Can be variable
 // length, shorter values are 0-padded on the left."
-const TRACE_ID = `${HEX}{1,32}`;
+export const TRACE_ID = `${HEX}{1,32}`;
 // span-id: "64-bit random number in base16 format."
-const SPAN_ID = `${HEX}{1,16}`;
+export const SPAN_ID = `${HEX}{1,16}`;
 // parent-span-id: deprecated, "0" for a root span: format checked, value ignored.
-const PARENT_SPAN_ID = `${HEX}{1,16}`;
+export const PARENT_SPAN_ID = `${HEX}{1,16}`;
 // flags: "One byte bitmap, as two hex digits"; one digit tolerated (a dropped leading zero).
-const FLAGS = `${HEX}{1,2}`;
+export const FLAGS = `${HEX}{1,2}`;
 
 // {trace-id}:{span-id}:{parent-span-id}:{flags}
-const UBER_TRACE_ID_RE = new RegExp(`^(${TRACE_ID}):(${SPAN_ID}):${PARENT_SPAN_ID}:(${FLAGS})${END}`);
+// `^(${TRACE_ID}):(${SPAN_ID}):${PARENT_SPAN_ID}:(${FLAGS})${END}`
+export const UBER_TRACE_ID_RE = /^([0-9a-fA-F]{1,32}):([0-9a-fA-F]{1,16}):[0-9a-fA-F]{1,16}:([0-9a-fA-F]{1,2})(?![\s\S])/;
 // "the value ... may be URL-encoded": only the ':' separators are decoded.
 const ENCODED_COLON_RE = /%3a/gi;
-const ALL_ZEROS_RE = new RegExp(`^0+${END}`);
 
 /** The longest valid value: 32:16:16:2 with every ':' written as '%3A'. */
 const UBER_TRACE_ID_MAX = 32 + 16 + 16 + 2 + 3 * 3;

@@ -34,5 +34,16 @@ export type HeaderReader = (name: string) => string;
  * End-of-input anchor for the parsers' regexes. Not '$': njs 0.7.9 runs
  * regexes on PCRE, where '$' also matches before a final "\n", so
  * /^1$/.test('1\n') is true there (and false in Node).
+ *
+ * The parsers' regexes are written as literals, not `new RegExp(parts)`: njs
+ * (0.7.9 and 1.0) re-runs a module's top-level code for every request, and
+ * each `new RegExp(string)` costs some 3 us there where a literal costs almost
+ * nothing. Each module exports the named grammar parts, and
+ * test/unit/propagation/regex-literals.test.ts checks every literal against
+ * `new RegExp(<its composition of those parts>)`, so the parts stay the one
+ * definition and a literal cannot drift from them.
  */
 export const END = '(?![\\s\\S])';
+
+/** Zeros only: an all-zero id identifies nothing. `^0+${END}` */
+export const ALL_ZEROS_RE = /^0+(?![\s\S])/;

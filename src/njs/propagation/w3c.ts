@@ -2,27 +2,29 @@
  * W3C Trace Context (Level 2) `traceparent` parser.
  * https://www.w3.org/TR/trace-context-2/#traceparent-header
  */
-import { END } from './types';
 import type { Extracted } from './types';
 
 export const TRACEPARENT = 'traceparent';
 
+// The grammar, in named parts. TRACEPARENT_RE is a literal spelling out their
+// composition (types.ts, END); test/unit/propagation/regex-literals.test.ts
+// checks the literal against it.
 // version = 2HEXDIGLC ; "Version ff is invalid."
-const VERSION = '(?!ff)[0-9a-f]{2}';
+export const VERSION = '(?!ff)[0-9a-f]{2}';
 // trace-id = 32HEXDIGLC ; "All zeroes forbidden"
-const TRACE_ID = '(?!0{32})[0-9a-f]{32}';
+export const TRACE_ID = '(?!0{32})[0-9a-f]{32}';
 // parent-id = 16HEXDIGLC ; "All zeroes forbidden"
-const PARENT_ID = '(?!0{16})[0-9a-f]{16}';
+export const PARENT_ID = '(?!0{16})[0-9a-f]{16}';
 // trace-flags = 2HEXDIGLC
-const FLAGS = '[0-9a-f]{2}';
+export const FLAGS = '[0-9a-f]{2}';
 // Higher versions: "the 2 characters [of flags] are either at the end of the
 // string or followed by a dash"; "Vendors MUST NOT parse or assume anything
 // about unknown fields". We only insist they hold no whitespace or controls.
-const FUTURE_FIELDS = '(?:-[\\x21-\\x7e]*)?';
+export const FUTURE_FIELDS = '(?:-[\\x21-\\x7e]*)?';
 
-const TRACEPARENT_RE = new RegExp(
-  `^(${VERSION})-(${TRACE_ID})-(${PARENT_ID})-(${FLAGS})${FUTURE_FIELDS}${END}`,
-);
+// `^(${VERSION})-(${TRACE_ID})-(${PARENT_ID})-(${FLAGS})${FUTURE_FIELDS}${END}`
+export const TRACEPARENT_RE =
+  /^((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(?:-[\x21-\x7e]*)?(?![\s\S])/;
 
 /** "If the size of the header is shorter than 55 characters, the vendor should not parse the header" */
 const V00_LENGTH = 55;
