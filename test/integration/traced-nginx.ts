@@ -67,13 +67,21 @@ function tracedLocations(): string {
     .join('');
 }
 
-export const TRACED_HTTP = `
-    include tracing-http.conf;
+/**
+ * An upstream group whose first server always answers 502 (the "flaky" echo
+ * upstream, started with failFirst) and whose backup answers: every request
+ * to it is retried once.
+ */
+export const RETRY_UPSTREAM = `
     upstream retry_group {
         server {{upstream:flaky}} max_fails=0;
         server {{upstream:echo}} backup;
     }
-    server {
+`;
+
+export const TRACED_HTTP = `
+    include tracing-http.conf;
+    ${RETRY_UPSTREAM}    server {
         listen 127.0.0.1:{{port:main}};
         ${tracedLocations()}
         location /untraced/ { proxy_pass http://{{upstream:echo}}; }

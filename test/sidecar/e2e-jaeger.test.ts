@@ -10,16 +10,13 @@ import { header } from '../support/echo-upstream.js';
 import { FakeJaeger, type JaegerSpan } from '../support/fake-jaeger.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { get, recordFor, uniquePath } from '../integration/traced-nginx.js';
+import { get, recordFor, RETRY_UPSTREAM, uniquePath } from '../integration/traced-nginx.js';
 import { INCOMING_PARENT, INCOMING_TRACE, INCOMING_TRACEPARENT, TRACEPARENT, waitFor } from './support/e2e.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
 const HTTP = `
     include tracing-http.conf;
-    upstream retry_group {
-        server {{upstream:flaky}} max_fails=0;
-        server {{upstream:echo}} backup;
-    }
+    ${RETRY_UPSTREAM}
     server {
         listen 127.0.0.1:{{port:main}};
         location /k8s/ {
