@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Instructions per request of the proxying NGINX, traced and untraced, counted by
+# callgrind (see bench/README.md, "Instruction counts"). Unlike req/s this does not
+# depend on what else runs on the machine, so it shows small changes of the includes.
+#
+#   bash bench/nginx-instructions.sh [SCENARIO...]
+#
+# Host nginx (1.22 + njs 0.7.9 on Debian bookworm) only. For each scenario the proxy
+# runs under `valgrind --tool=callgrind --toggle-collect=ngx_process_events_and_timers`
+# (counts everything nginx does per event: requests, upstream, logging; not start-up),
+# once for N1 and once for N2 keep-alive requests over one client connection; the
+# difference divided by N2 - N1 is the cost of one request, without start-up and
+# shutdown. The upstream is a separate plain nginx (not under valgrind).
+#
+# Scenarios (default: untraced default traceparent njs njs-b3):
+#   untraced      proxy without the includes (js module loaded, combined access_log)
+#   default       + tracing-http.conf / tracing-location.conf, no incoming context
+#   traceparent   default + a valid incoming traceparent (sampled)
+#   njs           incoming b3, `set $tracing_extract "w3c,b3";` (W3C lines only)
+#   njs-b3        njs + `set $tracing_inject "w3c,b3";` + tracing-location-formats.conf
+#                 (the `njs` scenario of bench/nginx-ab.sh)
+#   off           includes, `set $tracing_enabled off;`
+#   nosink        default with `set $tracing_sink off;` (context + headers, no record)
+#   udp           default with `set $tracing_sink udp;` (datagrams to a UDP socket this
+#                 script binds and never reads)
+#   untraced-4k, default-4k   as untraced / default, the upstream answers a 4 KiB file
+#
+# Environment: N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
+# (appended), PROFILE=1 adds callgrind_annotate's top functions (self cost, N2 run) per
+# scenario to OUT, KEEP=1 keeps the temp dir (configs, callgrind.out files).
+# Needs valgrind (callgrind_annotate), python3, the host nginx + njs from
+# scripts/setup.sh. Runs as any user that may bind 127.0.0.1 ports. Takes ~20-40 s
+# per scenario.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+N1=${N1:-200}
+N2=${N2:-1200}
+OUT=${OUT:-$REPO/bench/results/nginx-instructions-$(date +%F).txt}
+NGINX=/usr/sbin/nginx
+JS_MODULE=/usr/lib/nginx/modules/ngx_http_js_module.so
+DEFAULT_SPAN_FILE=/var/log/nginx/njs-tracing-spans.log
+DEFAULT_SYSLOG=127.0.0.1:5140
+TRACEPARENT='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+B3='80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1'
+
+SCENARIOS=("$@")
+[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(untraced default traceparent njs njs-b3)
+
+die() { echo "nginx-instructions: $*" >&2; exit 1; }
+log() { echo "[$(date +%T)] $*" >&2; }
+command -v valgrind >/dev/null || die "valgrind missing (apt-get install valgrind)"
+command -v python3 >/dev/null || die "python3 missing"
+[[ -x $NGINX && -f $JS_MODULE ]] || die "host nginx/njs missing; run: bash scripts/setup.sh"
+
+TMP=$(mktemp -d /tmp/njs-tracing-instr.XXXXXX)
+chmod 755 "$TMP"
+UP_PID="" UDP_PID=""
+cleanup() {
+  [[ -n $UP_PID ]] && kill -QUIT "$UP_PID" 2>/dev/null || true
+  [[ -n $UDP_PID ]] && kill "$UDP_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [[ -z ${KEEP:-} ]]; then rm -rf "$TMP"; else log "kept $TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+read -r UP_PORT PROXY_PORT UDP_PORT < <(python3 -c '
+import socket
+t = [socket.socket() for _ in range(2)]
+for s in t: s.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+print(t[0].getsockname()[1], t[1].getsockname()[1], u.getsockname()[1])')
+
+wait_port() { # port pid
+  local i
+  for ((i = 0; i < 600; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---- upstream: plain nginx, one process, "ok\n" or a 4 KiB file
+mkdir -p "$TMP/up/logs" "$TMP/up/www" "$TMP/proxy/logs" "$TMP/proxy/conf" "$TMP/proxy/temp"
+for ((i = 0; i < 64; i++)); do printf '%063d\n' "$i"; done | tr 0 x >"$TMP/up/www/4k.txt"
+cat >"$TMP/up/nginx.conf" <<EOF
+master_process off; daemon off; error_log $TMP/up/logs/error.log; pid $TMP/up/nginx.pid;
+events {}
+http {
+    access_log off; keepalive_requests 100000; default_type text/plain;
+    client_body_temp_path $TMP/up/logs; proxy_temp_path $TMP/up/logs;
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location / { return 200 "ok\n"; }
+        location /4k/ { root $TMP/up/www; try_files /4k.txt =404; }
+    }
+}
+EOF
+"$NGINX" -p "$TMP/up/" -c "$TMP/up/nginx.conf" >"$TMP/up/logs/stdout" 2>&1 &
+UP_PID=$!
+wait_port "$UP_PORT" "$UP_PID" || die "upstream did not start: $(cat "$TMP/up/logs/error.log" "$TMP/up/logs/stdout")"
+# a UDP socket that exists but is never read, so udp-sink sendto()s succeed (no ICMP errors)
+python3 -c 'import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(86400)' "$UDP_PORT" &
+UDP_PID=$!
+
+for f in "$REPO"/nginx-conf/*.conf; do
+  sed -e "s#$DEFAULT_SPAN_FILE#$TMP/proxy/logs/spans.log#g" -e "s#$DEFAULT_SYSLOG#127.0.0.1:$UDP_PORT#g" \
+    "$f" >"$TMP/proxy/conf/$(basename "$f")"
+done
+
+# scenario -> "traced(0|1) knobs path header"
+scenario() {
+  case $1 in
+    untraced) echo "0||/|" ;;
+    default) echo "1||/|" ;;
+    traceparent) echo "1||/|traceparent: $TRACEPARENT" ;;
+    njs) echo '1|set $tracing_extract "w3c,b3";|/|b3: '"$B3" ;;
+    njs-b3) echo '1|set $tracing_extract "w3c,b3"; set $tracing_inject "w3c,b3"; include '"$TMP"'/proxy/conf/tracing-location-formats.conf;|/|b3: '"$B3" ;;
+    off) echo '1|set $tracing_enabled off;|/|' ;;
+    nosink) echo '1|set $tracing_sink off;|/|' ;;
+    udp) echo '1|set $tracing_sink udp;|/|' ;;
+    untraced-4k) echo "0||/4k/|" ;;
+    default-4k) echo "1||/4k/|" ;;
+    *) die "unknown scenario '$1'" ;;
+  esac
+}
+
+proxy_conf() { # traced knobs
+  local traced=$1 knobs=$2 c=$TMP/proxy/conf
+  cat <<EOF
+load_module $JS_MODULE;
+master_process off; daemon off; worker_processes 1;
+error_log $TMP/proxy/logs/error.log; pid $TMP/proxy/nginx.pid;
+events {}
+http {
+    js_path "$REPO/njs";
+    client_body_temp_path $TMP/proxy/temp; proxy_temp_path $TMP/proxy/temp;
+    default_type text/plain;
+    keepalive_requests 100000;
+    # as bench/nginx-ab.sh: the default combined format, unbuffered, in both variants
+    access_log $TMP/proxy/logs/access.log;
+    upstream app { server 127.0.0.1:$UP_PORT; keepalive 16; keepalive_requests 100000; }
+$( ((traced)) && echo "    include $c/tracing-http.conf;")
+    server {
+        listen 127.0.0.1:$PROXY_PORT;
+        location / {
+            $knobs
+$( ((traced)) && echo "            include $c/tracing-location.conf;")
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://app;
+        }
+    }
+}
+EOF
+}
+
+# n path header -> sends n keep-alive requests over one connection, checks each answer
+send() {
+  python3 - "$PROXY_PORT" "$@" <<'PY'
+import http.client, sys
+port, n, path, header = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+headers = dict([header.split(': ', 1)]) if header else {}
+c = http.client.HTTPConnection('127.0.0.1', port, timeout=120)
+for _ in range(n):
+    c.request('GET', path, headers=headers)
+    r = c.getresponse()
+    body = r.read()
+    assert r.status == 200 and len(body) in (3, 4096), (r.status, len(body))
+    assert (r.getheader('Connection') or '').lower() != 'close', 'client connection closed'
+c.close()
+PY
+}
+
+# n -> total instructions of one run (callgrind "totals"), callgrind.out kept in $TMP
+measure() { # scenario n path header
+  local sc=$1 n=$2 path=$3 header=$4 out=$TMP/callgrind.$1.$2.out vpid
+  : >"$TMP/proxy/logs/spans.log"
+  valgrind --tool=callgrind --toggle-collect=ngx_process_events_and_timers --callgrind-out-file="$out" \
+    "$NGINX" -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" >"$TMP/valgrind.$sc.$n.log" 2>&1 &
+  vpid=$!
+  wait_port "$PROXY_PORT" "$vpid" || die "proxy ($sc) did not start: $(tail -5 "$TMP/valgrind.$sc.$n.log")"
+  send "$n" "$path" "$header" || { kill -KILL "$vpid"; die "requests failed ($sc)"; }
+  kill -QUIT "$vpid"
+  wait "$vpid" || true
+  awk '/^(summary|totals):/ { print $2; exit }' "$out"
+}
+
+log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
+{
+  echo "=== nginx-instructions $(date -Is)"
+  echo "command: N1=$N1 N2=$N2 bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
+  echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
+  echo "nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), njs: $(dpkg-query -W -f '${Version}' libnginx-mod-http-js 2>/dev/null || echo '?'), $(valgrind --version)"
+  echo "machine: nproc=$(nproc) kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+} >>"$TMP/out"
+RESULTS=()
+base=""
+for sc in "${SCENARIOS[@]}"; do
+  IFS='|' read -r traced knobs path header <<<"$(scenario "$sc")"
+  proxy_conf "$traced" "$knobs" >"$TMP/proxy/nginx.conf"
+  "$NGINX" -t -q -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" 2>"$TMP/nginx-t.$sc" || die "nginx -t ($sc): $(cat "$TMP/nginx-t.$sc")"
+  a=$(measure "$sc" "$N1" "$path" "$header")
+  b=$(measure "$sc" "$N2" "$path" "$header")
+  per=$(((b - a) / (N2 - N1)))
+  records=$(wc -l <"$TMP/proxy/logs/spans.log")
+  [[ $sc == untraced* ]] && base=$per
+  ratio=""
+  [[ -n $base ]] && ratio=$(awk -v b="$base" -v p="$per" 'BEGIN { printf "%.2f", p / b }')
+  line="$sc: Ir($N1)=$a Ir($N2)=$b per request=$per ${ratio:+(x$ratio of the last untraced)} span records in the N2 run: $records"
+  log "$line"
+  echo "$line" >>"$TMP/out"
+  RESULTS+=("| $sc | $per | ${ratio:-} |")
+  if [[ -n ${PROFILE:-} ]]; then
+    {
+      echo "--- $sc: top functions, self instructions, $N2 requests"
+      callgrind_annotate --inclusive=no --threshold=99 "$TMP/callgrind.$sc.$N2.out" 2>/dev/null |
+        sed -n '/^Ir/,$p' | grep -v '^--' | sed '/^$/d' | head -32 || true
+    } >>"$TMP/out"
+  fi
+done
+mkdir -p "$(dirname "$OUT")"
+cat "$TMP/out" >>"$OUT"
+echo >>"$OUT"
+printf '\n| scenario | instructions/request | x untraced |\n|---|---|---|\n'
+printf '%s\n' "${RESULTS[@]}"
+echo "appended to ${OUT#"$REPO/"}"
