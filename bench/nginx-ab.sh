@@ -21,7 +21,8 @@
 # udp (`set $tracing_sink udp`, records to a socat receiver), realistic (default, but
 # the upstream answers a 4 KiB static file instead of "ok\n"). Diagnostics, not run
 # by default: off (`set $tracing_enabled off`), nosink (`set $tracing_sink off`),
-# jsnoop (default + one trivial js_set in the same VM as tracing.js).
+# jsnoop (default + one trivial js_set in the same VM as tracing.js), njsw3c (incoming
+# b3, `set $tracing_extract "w3c,b3";` only: W3C out, no tracing-location-formats.conf).
 #
 # Environment knobs (defaults in brackets):
 #   ROUNDS [8] A/B pairs per scenario      DURATION [2] seconds per measured wrk run
@@ -200,12 +201,13 @@ EOF
 
 # Proxy config. $1 variant A|B, $2 inner prefix, $3 port, $4 http prelude (js_engine).
 proxy_conf() {
-  local variant=$1 p=$2 port=$3 prelude=$4 trace="" njs="" udp="" off="" nosink="" jsnoop="" realistic="" name knobs
+  local variant=$1 p=$2 port=$3 prelude=$4 trace="" njs="" njsw3c="" udp="" off="" nosink="" jsnoop="" realistic="" name knobs
   if [[ $variant == B ]]; then
     trace="include tracing-location.conf;"
     # A deployment that takes b3 in sends it on too: the B3/Jaeger header lines are in
     # the add-on include (it sets \$tracing_headers all), which also strips distrusted ones.
     njs='set $tracing_extract "w3c,b3"; set $tracing_inject "w3c,b3"; include tracing-location-formats.conf;'
+    njsw3c='set $tracing_extract "w3c,b3";'
     udp='set $tracing_sink udp;'
     off='set $tracing_enabled off;'
     nosink='set $tracing_sink off;'
@@ -242,7 +244,7 @@ $([[ $variant == B && " $SCENARIOS " == *" jsnoop "* ]] &&
             proxy_set_header Connection "";
             proxy_pass http://app;
         }
-$(for name in njs udp realistic off nosink jsnoop; do
+$(for name in njs udp realistic off nosink jsnoop njsw3c; do
   [[ $name != jsnoop || " $SCENARIOS " == *" jsnoop "* ]] || continue
   knobs=${!name}; cat <<LOC
         location /$name/ {
@@ -377,14 +379,14 @@ run_wrk() { # seconds url [header]
 scenario_url() { # scenario port
   case $1 in
     default|traceparent) echo "http://127.0.0.1:$2/" ;;
-    njs|udp|realistic|off|nosink|jsnoop) echo "http://127.0.0.1:$2/$1/" ;;
-    *) die "unknown scenario '$1' (default traceparent njs udp realistic off nosink jsnoop)" ;;
+    njs|udp|realistic|off|nosink|jsnoop|njsw3c) echo "http://127.0.0.1:$2/$1/" ;;
+    *) die "unknown scenario '$1' (default traceparent njs udp realistic off nosink jsnoop njsw3c)" ;;
   esac
 }
 scenario_header() {
   case $1 in
     traceparent) echo "traceparent: $TRACEPARENT" ;;
-    njs) echo "b3: $B3" ;;
+    njs|njsw3c) echo "b3: $B3" ;;
     *) echo "" ;;
   esac
 }
@@ -398,6 +400,7 @@ scenario_what() {
     off) echo 'diagnostic: includes loaded, set $tracing_enabled off' ;;
     nosink) echo 'diagnostic: set $tracing_sink off (context + headers, no record)' ;;
     jsnoop) echo 'diagnostic: default + one trivial js_set (returns "1") sent upstream' ;;
+    njsw3c) echo 'diagnostic: incoming b3, set $tracing_extract "w3c,b3" only (W3C out, no formats include)' ;;
   esac
 }
 

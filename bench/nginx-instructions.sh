@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per request of the proxying NGINX, traced and untraced, counted by
-# callgrind (see bench/README.md, "Instruction counts"). Unlike req/s this does not
+# callgrind (see bench/README.md, "2. Instructions per request"). Unlike req/s this does not
 # depend on what else runs on the machine, so it shows small changes of the includes.
 #
 #   bash bench/nginx-instructions.sh [SCENARIO...]
@@ -24,9 +24,17 @@
 #   udp           default with `set $tracing_sink udp;` (datagrams to a UDP socket this
 #                 script binds and never reads)
 #   untraced-4k, default-4k   as untraced / default, the upstream answers a 4 KiB file
+#   untraced-nolog, nolog     as untraced / default with `access_log off;` in the location:
+#                 no combined line, no span record (nolog - untraced-nolog = context and
+#                 headers alone; nosink - nolog - the combined line = deciding on records)
 #
-# Environment: N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
-# (appended), PROFILE=1 adds callgrind_annotate's top functions (self cost, N2 run) per
+# Environment: TREE [the repo] a directory with nginx-conf/ and njs/ to measure instead,
+# e.g. an older commit: git archive COMMIT nginx-conf njs | tar -x -C /tmp/old; TREE=/tmp/old
+# (scenario njs-b3 needs tracing-location-formats.conf, which older trees lack).
+# N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
+# (appended), PROFILE=1 adds callgrind_annotate's top functions (self cost, N2 run) and,
+# per request, the calls and inclusive instructions of map lookups, complex values,
+# variables, regexes, RAND_bytes, JSON escaping and js_var/js_set handlers per
 # scenario to OUT, KEEP=1 keeps the temp dir (configs, callgrind.out files).
 # Needs valgrind (callgrind_annotate), python3, the host nginx + njs from
 # scripts/setup.sh. Runs as any user that may bind 127.0.0.1 ports. Takes ~20-40 s
@@ -34,6 +42,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TREE=$(cd "${TREE:-$REPO}" && pwd)
 N1=${N1:-200}
 N2=${N2:-1200}
 OUT=${OUT:-$REPO/bench/results/nginx-instructions-$(date +%F).txt}
@@ -52,6 +61,7 @@ log() { echo "[$(date +%T)] $*" >&2; }
 command -v valgrind >/dev/null || die "valgrind missing (apt-get install valgrind)"
 command -v python3 >/dev/null || die "python3 missing"
 [[ -x $NGINX && -f $JS_MODULE ]] || die "host nginx/njs missing; run: bash scripts/setup.sh"
+[[ -f $TREE/njs/tracing.js && -f $TREE/nginx-conf/tracing-http.conf ]] || die "no njs/tracing.js or nginx-conf/ in $TREE"
 
 TMP=$(mktemp -d /tmp/njs-tracing-instr.XXXXXX)
 chmod 755 "$TMP"
@@ -106,7 +116,7 @@ python3 -c 'import socket, sys, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(86400)' "$UDP_PORT" &
 UDP_PID=$!
 
-for f in "$REPO"/nginx-conf/*.conf; do
+for f in "$TREE"/nginx-conf/*.conf; do
   sed -e "s#$DEFAULT_SPAN_FILE#$TMP/proxy/logs/spans.log#g" -e "s#$DEFAULT_SYSLOG#127.0.0.1:$UDP_PORT#g" \
     "$f" >"$TMP/proxy/conf/$(basename "$f")"
 done
@@ -123,6 +133,8 @@ scenario() {
     nosink) echo '1|set $tracing_sink off;|/|' ;;
     udp) echo '1|set $tracing_sink udp;|/|' ;;
     untraced-4k) echo "0||/4k/|" ;;
+    untraced-nolog) echo "0|access_log off;|/|" ;;
+    nolog) echo "1|access_log off;|/|" ;;
     default-4k) echo "1||/4k/|" ;;
     *) die "unknown scenario '$1'" ;;
   esac
@@ -136,7 +148,7 @@ master_process off; daemon off; worker_processes 1;
 error_log $TMP/proxy/logs/error.log; pid $TMP/proxy/nginx.pid;
 events {}
 http {
-    js_path "$REPO/njs";
+    js_path "$TREE/njs";
     client_body_temp_path $TMP/proxy/temp; proxy_temp_path $TMP/proxy/temp;
     default_type text/plain;
     keepalive_requests 100000;
@@ -189,16 +201,56 @@ measure() { # scenario n path header
   awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
 
+# Per request (difference of the two runs): calls of a few functions that show what the
+# includes evaluate, and their inclusive instructions.
+per_request_profile() { # scenario
+  local f
+  for f in "$N1" "$N2"; do
+    callgrind_annotate --inclusive=yes --threshold=100 "$TMP/callgrind.$1.$f.out" 2>/dev/null >"$TMP/incl.$f" || true
+  done
+  python3 - "$TMP/callgrind.$1.$N1.out" "$TMP/callgrind.$1.$N2.out" "$TMP/incl.$N1" "$TMP/incl.$N2" "$((N2 - N1))" <<'PY'
+import collections, re, sys
+WATCH = ['ngx_http_map_find', 'ngx_http_complex_value', 'ngx_http_get_indexed_variable', 'ngx_http_regex_exec',
+         'RAND_bytes', 'ngx_escape_json', 'ngx_http_js_variable_var', 'ngx_http_js_variable_set']
+def calls(path):
+    names, count, callee = {}, collections.Counter(), None
+    for line in open(path):
+        m = re.match(r'^c?fn=\((\d+)\)(?: (.*))?', line)
+        if m:
+            if m.group(2): names[m.group(1)] = m.group(2)
+            if line.startswith('cfn='): callee = names[m.group(1)].split("'")[0]
+            continue
+        m = re.match(r'^calls=(\d+)', line)
+        if m and callee: count[callee] += int(m.group(1))
+    return count
+def inclusive(path):
+    cost = {}
+    for line in open(path):
+        m = re.match(r'^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w]+) ', line)
+        if m and m.group(2) not in cost: cost[m.group(2)] = int(m.group(1).replace(',', ''))
+    return cost
+a, b, ia, ib, n = calls(sys.argv[1]), calls(sys.argv[2]), inclusive(sys.argv[3]), inclusive(sys.argv[4]), int(sys.argv[5])
+print('per request: ' + ', '.join(
+    f'{w} {(b[w] - a[w]) / n:g} calls' + (f' {(ib[w] - ia.get(w, 0)) / n:.0f} Ir incl.' if w in ib else '')
+    for w in WATCH if b[w] - a[w]))
+PY
+}
+
 log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
 {
   echo "=== nginx-instructions $(date -Is)"
   echo "command: N1=$N1 N2=$N2 bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
-  echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
+  if [[ $TREE == "$REPO" ]]; then
+    echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
+  else
+    echo "tree: $TREE${TREE_LABEL:+ ($TREE_LABEL)}"
+  fi
   echo "nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), njs: $(dpkg-query -W -f '${Version}' libnginx-mod-http-js 2>/dev/null || echo '?'), $(valgrind --version)"
   echo "machine: nproc=$(nproc) kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 } >>"$TMP/out"
-RESULTS=()
-base=""
+# the untraced scenario each one is compared with
+baseline() { case $1 in *-4k) echo untraced-4k ;; *nolog) echo untraced-nolog ;; *) echo untraced ;; esac; }
+declare -A PER=()
 for sc in "${SCENARIOS[@]}"; do
   IFS='|' read -r traced knobs path header <<<"$(scenario "$sc")"
   proxy_conf "$traced" "$knobs" >"$TMP/proxy/nginx.conf"
@@ -207,24 +259,31 @@ for sc in "${SCENARIOS[@]}"; do
   b=$(measure "$sc" "$N2" "$path" "$header")
   per=$(((b - a) / (N2 - N1)))
   records=$(wc -l <"$TMP/proxy/logs/spans.log")
-  [[ $sc == untraced* ]] && base=$per
-  ratio=""
-  [[ -n $base ]] && ratio=$(awk -v b="$base" -v p="$per" 'BEGIN { printf "%.2f", p / b }')
-  line="$sc: Ir($N1)=$a Ir($N2)=$b per request=$per ${ratio:+(x$ratio of the last untraced)} span records in the N2 run: $records"
+  PER[$sc]=$per
+  line="$sc: Ir($N1)=$a Ir($N2)=$b per request=$per, span records in the N2 run: $records"
   log "$line"
   echo "$line" >>"$TMP/out"
-  RESULTS+=("| $sc | $per | ${ratio:-} |")
   if [[ -n ${PROFILE:-} ]]; then
     {
       echo "--- $sc: top functions, self instructions, $N2 requests"
       callgrind_annotate --inclusive=no --threshold=99 "$TMP/callgrind.$sc.$N2.out" 2>/dev/null |
         sed -n '/^Ir/,$p' | grep -v '^--' | sed '/^$/d' | head -32 || true
+      per_request_profile "$sc"
     } >>"$TMP/out"
   fi
 done
 mkdir -p "$(dirname "$OUT")"
 cat "$TMP/out" >>"$OUT"
+{
+printf '\n| scenario | instructions/request | minus untraced | x untraced |\n|---|---|---|---|\n'
+for sc in "${SCENARIOS[@]}"; do
+  base=$(baseline "$sc")
+  if [[ -n ${PER[$base]:-} && $sc != "$base" ]]; then
+    printf '| %s | %d | %+d | %.2f |\n' "$sc" "${PER[$sc]}" $((PER[$sc] - PER[$base])) "$(awk -v b="${PER[$base]}" -v p="${PER[$sc]}" 'BEGIN { print p / b }')"
+  else
+    printf '| %s | %d | | |\n' "$sc" "${PER[$sc]}"
+  fi
+done
+} | tee -a "$OUT"
 echo >>"$OUT"
-printf '\n| scenario | instructions/request | x untraced |\n|---|---|---|\n'
-printf '%s\n' "${RESULTS[@]}"
 echo "appended to ${OUT#"$REPO/"}"
