@@ -276,10 +276,13 @@ function exited(proc: ChildProcess, timeoutMs: number): Promise<boolean> {
  * connection or port-0 listener is handed them in between.
  */
 let nextPort = 0;
-const PORTS_PER_WORKER = 1000;
+const PORTS_PER_WORKER = 500;
+// NJS_TRACING_TEST_PORT_BASE lets two checkouts run their suites at once
+// (each run uses 4 × 500 ports from its base; keep bases 2000 apart, below 32768).
+const PORT_BASE = Number(process.env.NJS_TRACING_TEST_PORT_BASE || 20_000);
 async function freePorts(count: number): Promise<number[]> {
-  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % 10;
-  const base = 20_000 + worker * PORTS_PER_WORKER;
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
+  const base = PORT_BASE + worker * PORTS_PER_WORKER;
   const ports: number[] = [];
   while (ports.length < count) {
     const port = base + (nextPort++ % PORTS_PER_WORKER);
