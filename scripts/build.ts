@@ -14,6 +14,7 @@ import { renderLogFormat } from '../src/record/log-format.js';
 import { renderSinks } from '../src/conf/sinks.js';
 import { bundleNjs } from './njs-bundle.js';
 import { buildSidecar } from './build-sidecar.mjs';
+import { buildReport } from './build-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const sidecar = await buildSidecar();
   console.log(check ? 'build outputs are up to date' : `built ${[...outputs.keys()].join(', ')}`);
   console.log(`built ${sidecar}`);
+  console.log(`built ${await buildReport()}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine (as root) to build and test njs-tracing:
-#   - Debian packages: nginx 1.22 + njs 0.7.9 on the host, wrk, hyperfine, debootstrap
+#   - Debian packages: nginx 1.22 + njs 0.7.9 on the host, wrk, hyperfine, debootstrap,
+#     PostgreSQL (the demo's data store) and chromium (the HTML report test)
 #   - a Debian sid root holding nginx 1.30 + njs 1.0 (run with chroot by the tests)
 #   - node_modules
 # Idempotent: every step checks first and does nothing when already done.
@@ -8,7 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine)
+PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium)
 SID_ROOT="${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}"
 JS_MODULE=usr/lib/nginx/modules/ngx_http_js_module.so
 
@@ -40,6 +41,10 @@ if [ -n "$missing" ]; then
   service nginx stop >/dev/null 2>&1 || true
   update-rc.d nginx disable >/dev/null 2>&1 || true
   systemctl disable nginx >/dev/null 2>&1 || true
+  # Likewise the postgresql package's cluster on :5432; the demo runs its own.
+  service postgresql stop >/dev/null 2>&1 || true
+  update-rc.d postgresql disable >/dev/null 2>&1 || true
+  systemctl disable postgresql >/dev/null 2>&1 || true
 else
   step "Debian packages already installed"
 fi

@@ -28,7 +28,7 @@ import {
 
 export { ConfigError };
 
-export const EXPORTER_NAMES = ['otlp', 'jaeger', 'console', 'file', 'none'] as const;
+export const EXPORTER_NAMES = ['otlp', 'jaeger', 'console', 'file', 'otlp-file', 'none'] as const;
 export type ExporterName = Exclude<(typeof EXPORTER_NAMES)[number], 'none'>;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const QUERY_REDACTIONS = ['all', 'sensitive', 'none'] as const;
@@ -60,6 +60,8 @@ export interface SidecarConfig {
   otlp: { url: string; headers: Record<string, string>; timeoutMs: number };
   jaeger: { host: string; port: number; endpoint: string; username: string; password: string };
   fileExporterPath: string;
+  /** Where the otlp-file exporter appends OTLP/JSON lines. */
+  otlpFilePath: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -79,6 +81,7 @@ export const ENV_TABLE = [
   ['shutdownTimeoutMs', 'NJS_TRACING_SHUTDOWN_TIMEOUT_MS', '5000'],
   ['maxRetryBackoffMs', 'NJS_TRACING_EXPORT_MAX_BACKOFF_MS', '5000'],
   ['fileExporterPath', 'NJS_TRACING_FILE_EXPORTER_PATH', '/dev/stdout'],
+  ['otlpFilePath', 'NJS_TRACING_OTLP_FILE_PATH', '/dev/stdout'],
   ['serviceName', 'OTEL_SERVICE_NAME', 'ingress-nginx'],
   ['resourceAttributes', 'OTEL_RESOURCE_ATTRIBUTES', ''],
   ['exporters', 'OTEL_TRACES_EXPORTER', 'otlp'],
@@ -181,6 +184,7 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
     shutdownTimeoutMs: integer('shutdownTimeoutMs', 0, HOUR_MS),
     maxRetryBackoffMs: integer('maxRetryBackoffMs', 10, HOUR_MS),
     fileExporterPath: text('fileExporterPath'),
+    otlpFilePath: text('otlpFilePath'),
     // An explicit OTEL_SERVICE_NAME wins, then service.name in OTEL_RESOURCE_ATTRIBUTES, then the default.
     serviceName:
       !isSet(row('serviceName')[1]) && resourceAttributes['service.name']

@@ -11,6 +11,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterName, SidecarConfig } from './config.js';
 import { FileSpanExporter } from './file-span-exporter.js';
+import { OtlpFileSpanExporter } from './otlp-file-exporter.js';
 
 /**
  * Batches one exporter may have in flight. The Jaeger exporter appends every
@@ -48,6 +49,8 @@ export function createExporter(name: ExporterName, config: SidecarConfig): SpanE
       return new ConsoleSpanExporter();
     case 'file':
       return new FileSpanExporter(config.fileExporterPath);
+    case 'otlp-file':
+      return new OtlpFileSpanExporter(config.otlpFilePath);
   }
 }
 
