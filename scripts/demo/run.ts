@@ -78,7 +78,8 @@ const waitNginxGone = async () => {
 
 try {
   step(`starting PostgreSQL, orders, frontend and the sidecar${fault === 'none' ? '' : ` (fault: ${fault})`}`);
-  stack = await startStack({ fault, dir: prefix, otlpFile, spanRecords, exporters: process.env.OTEL_TRACES_EXPORTER });
+  stack = await startStack({ fault, dir: prefix, otlpFile, exporters: process.env.OTEL_TRACES_EXPORTER });
+  const metricsUrl = await stack.startSidecar(spanRecords);
 
   step(`starting nginx on 127.0.0.1:${values.port}`);
   writeFileSync(
@@ -115,7 +116,7 @@ try {
 
   stopNginx(); // SIGQUIT: nginx flushes the buffered span records
   await waitNginxGone();
-  await waitForRecords(stack.metricsUrl, requests);
+  await waitForRecords(metricsUrl, requests);
   await stack.stop(); // services and sidecar flush their spans on SIGTERM
   stack = null;
 

@@ -1,13 +1,14 @@
 /**
  * The demo's moving parts, started the same way by scripts/demo/run.ts and by
  * the tests: PostgreSQL, the instrumented `orders` and `frontend` services,
- * the sidecar tailing NGINX's span records, and whatever a fault scenario
+ * the sidecar (startSidecar: it tails NGINX's span records), and whatever a fault scenario
  * adds (a broken second frontend, a listener that never accepts). NGINX
  * itself is started by the caller with `nginxHttpConfig()` inside http {}.
  * Every span (sidecar and services) goes to one OTLP file, `otlpFile`.
  */
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { buildSidecar } from '../build-sidecar.mjs';
 import { buildDemoApp } from './build-app.mjs';
 import { startPostgres, type Postgres } from './postgres.js';
 import { freePorts, startChild, waitHealthy, type Child } from './processes.js';
@@ -43,16 +44,15 @@ export interface StackOptions {
   dir: string;
   /** Every span goes here (OTLP file format). */
   otlpFile: string;
-  /** The span record file NGINX writes and the sidecar tails. */
-  spanRecords: string;
   /** OTEL_TRACES_EXPORTER for the sidecar and services; `otlp-file` unless set (add `otlp` to send to an endpoint too). */
   exporters?: string;
 }
 
 export interface Stack {
   fault: Fault;
-  metricsUrl: string;
   nginxHttpConfig(listen: string, includeDir: string): string;
+  /** Starts the sidecar tailing NGINX's span record file (it may not exist yet); resolves with its /metrics URL. */
+  startSidecar(spanRecords: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +94,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     const [pgPort, ordersPort, frontendPort, brokenPort, backlogPort, metricsPort] = await freePorts(6);
-    await buildDemoApp();
+    // The sidecar bin runs dist/sidecar.js when present: make it the current sources.
+    await Promise.all([buildDemoApp(), buildSidecar()]);
     postgres = await startPostgres({ dir: options.dir, port: pgPort, slowQueryMs: fault === 'slow-db' ? FAULT_SIZE.slowQueryMs : 0 });
     const telemetry = ['--require', `${REPO}dist/demo-app/telemetry.cjs`];
     const common = {
@@ -130,21 +131,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       plugs = await fillAcceptQueue(backlogPort);
     }
-    const sidecar = startChild('sidecar', process.execPath, [`${REPO}bin/njs-tracing-sidecar.js`], {
-      ...common,
-      OTEL_SERVICE_NAME: 'ingress-nginx',
-      NJS_TRACING_UDP_ADDRESS: '',
-      NJS_TRACING_FILE: options.spanRecords,
-      NJS_TRACING_FILE_START: 'beginning',
-      NJS_TRACING_FILE_POLL_MS: '50',
-      NJS_TRACING_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      NJS_TRACING_LOG_LEVEL: 'warn',
-    });
-    children.unshift(sidecar); // stopped last
-    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await waitHealthy(sidecar, `http://127.0.0.1:${metricsPort}/healthz`);
-
     const servers = upstreamServers(fault, { frontend: frontendPort, broken: brokenPort, backlog: backlogPort });
     const nginxHttpConfig = (listen: string, includeDir: string) => `
     include ${includeDir}/tracing-http.conf;
@@ -168,7 +154,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             proxy_pass http://demo_frontend;
         }
     }`;
-    return { fault, metricsUrl, nginxHttpConfig, stop };
+    const startSidecar = async (spanRecords: string) => {
+      const sidecar = startChild('sidecar', process.execPath, [`${REPO}bin/njs-tracing-sidecar.js`], {
+        ...common,
+        OTEL_SERVICE_NAME: 'ingress-nginx',
+        NJS_TRACING_UDP_ADDRESS: '',
+        NJS_TRACING_FILE: spanRecords,
+        NJS_TRACING_FILE_START: 'beginning',
+        NJS_TRACING_FILE_POLL_MS: '50',
+        NJS_TRACING_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        NJS_TRACING_LOG_LEVEL: 'warn',
+      });
+      children.unshift(sidecar); // stopped last
+      await waitHealthy(sidecar, `http://127.0.0.1:${metricsPort}/healthz`);
+      return `http://127.0.0.1:${metricsPort}/metrics`;
+    };
+    return { fault, nginxHttpConfig, startSidecar, stop };
   } catch (error) {
     await stop();
     throw error;
