@@ -81,14 +81,15 @@ function waterfall(spans: Span[]): string {
       `<g class="span" data-detail="${escapeHtml(detail)}"><title>${escapeHtml(detail)}</title>` +
       `<text x="${4 + row.depth * 14}" y="${y + 15}">${escapeHtml(label)}</text>` +
       `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="14" rx="2" fill="${fill}"/>` +
-      `<text x="${Math.min(labelWidth + plotWidth - 60, x + w + 4).toFixed(1)}" y="${y + 15}" class="dur">${ms((row.span.endUs - row.span.startUs) / 1000)}</text></g>`
+      `<text x="${labelWidth + plotWidth + 8}" y="${y + 15}" class="dur">${ms((row.span.endUs - row.span.startUs) / 1000)}</text></g>`
     );
   });
   const height = rows.length * rowHeight + 24;
   const axis = [0, 0.25, 0.5, 0.75, 1]
     .map((f) => `<line x1="${labelWidth + f * plotWidth}" x2="${labelWidth + f * plotWidth}" y1="14" y2="${height}" class="grid"/><text x="${labelWidth + f * plotWidth}" y="11" text-anchor="middle">${ms((f * totalUs) / 1000)}</text>`)
     .join('');
-  return `<p class="traceid">trace ${escapeHtml(rows[0].span.traceId)}</p><svg class="waterfall" viewBox="0 0 ${labelWidth + plotWidth + 70} ${height}" width="${labelWidth + plotWidth + 70}" height="${height}" role="img" aria-label="waterfall">${axis}${body.join('')}</svg><p class="detail">click a span for its details</p>`;
+  return `<p class="traceid">trace ${escapeHtml(rows[0].span.traceId)}</p><svg class="waterfall" viewBox="0 0 ${labelWidth + plotWidth + 70} ${height}" width="${labelWidth + plotWidth + 70}" height="${height}" role="img" aria-label="waterfall">${axis}${body.join('')}</svg><p class="detail">click a span for its details</p>` +
+    `<div class="legend"><span class="key"><i style="background:${kindColour.server}"></i>SERVER</span><span class="key"><i style="background:${kindColour.client}"></i>CLIENT</span><span class="key"><i style="background:#9467bd"></i>other</span><span class="key"><i style="background:#d62728"></i>error</span></div>`;
 }
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1000px}
