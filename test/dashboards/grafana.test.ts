@@ -19,7 +19,7 @@ async function exportedSeries(): Promise<Set<string>> {
   const metrics = new SidecarMetrics(200, true);
   const series = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
-    if (metric.type === 'histogram') ['_bucket', '_sum', '_count'].forEach((suffix) => series.add(metric.name + suffix));
+    if (String(metric.type) === 'histogram') ['_bucket', '_sum', '_count'].forEach((suffix) => series.add(metric.name + suffix));
     else series.add(metric.name);
   }
   return series;
