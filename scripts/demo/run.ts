@@ -31,7 +31,7 @@ const step = (text: string) => process.stdout.write(`\n${paint(`== ${text}`, 'bo
 const { values } = parseArgs({
   options: {
     fault: { type: 'string', default: 'none' },
-    requests: { type: 'string', default: '200' },
+    requests: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     port: { type: 'string', default: '8080' },
     out: { type: 'string', default: 'demo-output' },
@@ -42,8 +42,13 @@ if (!(FAULTS as readonly string[]).includes(fault)) {
   console.error(`demo: --fault must be one of ${FAULTS.join(', ')}; got ${values.fault}`);
   process.exit(2);
 }
-const requests = Number(values.requests);
+// Every slow-connect request waits out a 1 s connect timeout: fewer of them keep the run short.
+const requests = Number(values.requests ?? (fault === 'slow-connect' ? 60 : 200));
 const concurrency = Number(values.concurrency);
+if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('demo: --requests and --concurrency must be whole numbers >= 1');
+  process.exit(2);
+}
 const out = resolve(values.out!);
 mkdirSync(out, { recursive: true });
 const otlpFile = join(out, `spans-${fault}.jsonl`);

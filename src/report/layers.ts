@@ -25,9 +25,9 @@
  * (src/sidecar/layer-latency.ts) from the CLIENT spans' NGINX timings, so the
  * report and the Prometheus histograms can be compared.
  */
-import { coveredUs, overlapUs, type Interval } from './intervals.js';
+import { coveredUs, type Interval } from './intervals.js';
 import { durationMs, INGRESS_ATTR, isIngressAttempt, numberAttribute, stringAttribute, type Span } from './spans.js';
-import type { Trace } from './trace.js';
+import { assignToAttempts, type Trace } from './trace.js';
 
 export interface IngressLayers {
   total: number;
@@ -93,24 +93,6 @@ export function ingressLayers(root: Span, attempts: Span[]): IngressLayers {
   put('upstream_header', sumOrNull(header));
   put('upstream_response', sumOrNull(response));
   return out;
-}
-
-/** Application spans under the attempts, each given to the attempt it overlaps most (all carry the same parent id). */
-function assignToAttempts(trace: Trace, attempts: Span[]): Map<Span, Span[]> {
-  const owned = new Map<Span, Span[]>(attempts.map((a) => [a, []]));
-  const last = attempts[attempts.length - 1];
-  for (const attempt of attempts) {
-    for (const child of trace.children.get(attempt.spanId) ?? []) {
-      let best = last;
-      let bestOverlap = -1;
-      for (const candidate of attempts) {
-        const overlap = overlapUs(interval(candidate), interval(child));
-        if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap];
-      }
-      owned.get(best)!.push(child);
-    }
-  }
-  return owned;
 }
 
 export function breakdown(trace: Trace): TraceBreakdown {

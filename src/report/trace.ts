@@ -3,6 +3,7 @@
  * span when the trace has one), children by parent id, and the route the
  * trace is grouped under.
  */
+import { overlapUs } from './intervals.js';
 import { INGRESS_ATTR, isIngressAttempt, stringAttribute, type Span } from './spans.js';
 
 export interface Trace {
@@ -81,4 +82,29 @@ export function descendants(trace: Trace, span: Span): Span[] {
   };
   visit(span, 0);
   return out;
+}
+
+/**
+ * The application spans under NGINX's upstream attempts, each given to the
+ * attempt it overlaps most: NGINX sends every attempt the same traceparent
+ * (the last attempt's span id), so a failed attempt's app spans name the
+ * wrong parent.
+ */
+export function assignToAttempts(trace: Trace, attempts: Span[]): Map<Span, Span[]> {
+  const owned = new Map<Span, Span[]>(attempts.map((a) => [a, []]));
+  if (attempts.length === 0) return owned;
+  const window = (span: Span): [number, number] => [span.startUs, Math.max(span.startUs, span.endUs)];
+  const last = attempts[attempts.length - 1];
+  for (const attempt of attempts) {
+    for (const child of trace.children.get(attempt.spanId) ?? []) {
+      let best = last;
+      let bestOverlap = -1;
+      for (const candidate of attempts) {
+        const overlap = overlapUs(window(candidate), window(child));
+        if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap];
+      }
+      owned.get(best)!.push(child);
+    }
+  }
+  return owned;
 }

@@ -4,7 +4,7 @@
  * below and the HTML one (render-html.ts).
  */
 import { INGRESS_ATTR, isIngressAttempt, numberAttribute, stringAttribute, type Span } from './spans.js';
-import { buildTraces } from './trace.js';
+import { assignToAttempts, buildTraces } from './trace.js';
 import { ms, padEnd, padStart, truncate, type Paint } from './format.js';
 
 export interface WaterfallRow {
@@ -37,6 +37,10 @@ export function waterfallRows(spans: Span[]): WaterfallRow[] {
   if (!trace) return [];
   const rows: WaterfallRow[] = [];
   const placed = new Set<Span>();
+  // App spans under the attempt they belong to (see assignToAttempts), not all under the last.
+  const attempts = (trace.children.get(trace.root.spanId) ?? []).filter(isIngressAttempt);
+  const owned = assignToAttempts(trace, attempts);
+  const childrenOf = (span: Span) => owned.get(span) ?? trace.children.get(span.spanId) ?? [];
   const visit = (span: Span, depth: number, lead: string, last: boolean, attemptIndex: number) => {
     placed.add(span);
     rows.push({
@@ -46,7 +50,7 @@ export function waterfallRows(spans: Span[]): WaterfallRow[] {
       label: `${span.service}  ${span.name}`,
       note: noteOf(span, attemptIndex),
     });
-    const kids = (trace.children.get(span.spanId) ?? []).filter((kid) => !placed.has(kid));
+    const kids = childrenOf(span).filter((kid) => !placed.has(kid));
     let attempts = 0;
     kids.forEach((kid, i) => {
       const nextLead = depth === 0 ? '' : `${lead}${last ? '   ' : '│  '}`;
