@@ -29,6 +29,15 @@ const CONCURRENCY = 1;
  */
 const APP_GRANULARITY_US = 2000;
 const NGINX_GRANULARITY_US = 3000;
+/**
+ * One more allowance, for the end of a SERVER span whose caller is another
+ * process: the HTTP instrumentation ends it at the response's 'close' event,
+ * a tick after the bytes left. On a machine whose cores are busy the process
+ * can be descheduled for a time slice in between, so the callee's recorded
+ * end may pass its caller's by a few ms (seen: 2.3 ms running the whole
+ * suite on 2 busy cores). Starts are causal and get no such allowance.
+ */
+const CROSS_PROCESS_END_US = 5000;
 
 describe('the demo app continues the trace NGINX started', () => {
   let run: ScenarioResult;
@@ -72,7 +81,7 @@ describe('the demo app continues the trace NGINX started', () => {
     }
   });
 
-  it('keeps every child inside its parent, up to clock granularity', () => {
+  it('keeps every child inside its parent, up to clock granularity (and a callee’s end-recording delay)', () => {
     const bad: string[] = [];
     for (const trace of traces) {
       const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
@@ -81,8 +90,9 @@ describe('the demo app continues the trace NGINX started', () => {
         if (!parent) continue;
         const nginxTimed = parent.service === 'ingress-nginx' || child.service === 'ingress-nginx';
         const slack = nginxTimed ? NGINX_GRANULARITY_US : APP_GRANULARITY_US;
+        const endSlack = slack + (child.service !== parent.service && child.kind === 'server' ? CROSS_PROCESS_END_US : 0);
         const describe = (s: Span) => `${s.service} ${s.name} [${s.startUs}, ${s.endUs}]`;
-        if (child.startUs < parent.startUs - slack || child.endUs > parent.endUs + slack) {
+        if (child.startUs < parent.startUs - slack || child.endUs > parent.endUs + endSlack) {
           bad.push(`${trace.traceId}: ${describe(child)} outside ${describe(parent)}`);
         }
       }
