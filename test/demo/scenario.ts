@@ -13,7 +13,7 @@ import { startStack, waitForRecords, type Fault } from '../../scripts/demo/stack
 import { parseOtlpJson } from '../../src/report/read-otlp-json.js';
 import type { Span } from '../../src/report/spans.js';
 import { startNginx } from '../support/nginx.js';
-import { runtime } from '../support/runtimes.js';
+import { runtime, type Runtime } from '../support/runtimes.js';
 
 export interface ScenarioResult {
   load: LoadResult;
@@ -30,14 +30,15 @@ const EXPECTED_ERRORS: Partial<Record<Fault, RegExp[]>> = {
   'slow-connect': [/upstream timed out \(110: Connection timed out\) while connecting to upstream/],
 };
 
-export async function runScenario(fault: Fault, requests: number, concurrency: number): Promise<ScenarioResult> {
+/** `rt`: the NGINX runtime (default: nginx 1.22 + njs 0.7.9 on the host). */
+export async function runScenario(fault: Fault, requests: number, concurrency: number, rt: Runtime = runtime('njs-0.7.9')): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(tmpdir(), 'njs-tracing-demo-test-'));
   chmodSync(dir, 0o755);
   const otlpFile = join(dir, 'spans.jsonl');
   const stack = await startStack({ fault, dir, otlpFile });
   try {
     const nginx = await startNginx({
-      runtime: runtime('njs-0.7.9'),
+      runtime: rt,
       http: stack.nginxHttpConfig('127.0.0.1:{{port:main}}', '{{conf}}'),
       allowErrors: EXPECTED_ERRORS[fault],
     });

@@ -5,21 +5,15 @@
  * with children inside their parents; and the report's ingress figures equal
  * the sidecar's per-layer Prometheus histograms on the same traffic.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachRuntime } from '../support/runtimes.js';
 import { analyze } from '../../src/report/analyze.js';
 import { isIngressAttempt, type Span } from '../../src/report/spans.js';
 import { buildTraces, descendants, type Trace } from '../../src/report/trace.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 
 const REQUESTS = 30;
-/**
- * One request at a time: a SERVER span ends when Node emits the response's
- * 'close', a tick after the write; with other requests queued on that event
- * loop the tick can come after the caller already read the answer, so a busy
- * service's span would end after its caller's span for reasons that are not
- * clock granularity. The fault scenarios (faults.test.ts) run concurrently.
- */
-const CONCURRENCY = 1;
+const CONCURRENCY = 4;
 /**
  * Clock granularity, per pair of spans. The OpenTelemetry JS SDK takes a
  * span's start from Date.now() (whole milliseconds) and adds a precise
@@ -30,21 +24,26 @@ const CONCURRENCY = 1;
 const APP_GRANULARITY_US = 2000;
 const NGINX_GRANULARITY_US = 3000;
 /**
- * One more allowance, for the end of a SERVER span whose caller is another
- * process: the HTTP instrumentation ends it at the response's 'close' event,
- * a tick after the bytes left. On a machine whose cores are busy the process
- * can be descheduled for a time slice in between, so the callee's recorded
- * end may pass its caller's by a few ms (seen: 2.3 ms running the whole
- * suite on 2 busy cores). Starts are causal and get no such allowance.
+ * What is causal, and what is not: a callee's SERVER span starts after its
+ * caller sent the request, so starts are checked everywhere. But the HTTP
+ * instrumentation ends a SERVER span at the response's 'close' event, a tick
+ * after the bytes left; with busy cores the process can be descheduled in
+ * between and the recorded end passes the caller's (seen: 12 ms at load 6 on
+ * 2 cores). So for a SERVER span under another process's span, the check is
+ * on its own children instead: their ends (a call answered, a query done)
+ * are recorded before the response is written, so they must lie inside the
+ * caller's span.
  */
-const CROSS_PROCESS_END_US = 5000;
+function crossProcessServer(child: Span, parent: Span): boolean {
+  return child.kind === 'server' && child.service !== parent.service;
+}
 
-describe('the demo app continues the trace NGINX started', () => {
+describeEachRuntime('the demo app continues the trace NGINX started', (rt) => {
   let run: ScenarioResult;
   let traces: Trace[];
 
   beforeAll(async () => {
-    run = await runScenario('none', REQUESTS, CONCURRENCY);
+    run = await runScenario('none', REQUESTS, CONCURRENCY, rt);
     traces = buildTraces(run.spans);
   }, 120_000);
   afterAll(() => run?.cleanup());
@@ -81,19 +80,32 @@ describe('the demo app continues the trace NGINX started', () => {
     }
   });
 
-  it('keeps every child inside its parent, up to clock granularity (and a callee’s end-recording delay)', () => {
+  it('keeps every child inside its parent, up to clock granularity', () => {
     const bad: string[] = [];
     for (const trace of traces) {
       const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
+      const slackOf = (a: Span, b: Span) =>
+        a.service === 'ingress-nginx' || b.service === 'ingress-nginx' ? NGINX_GRANULARITY_US : APP_GRANULARITY_US;
+      const describe = (s: Span) => `${s.service} ${s.name} [${s.startUs}, ${s.endUs}]`;
+      const inside = (child: Span, parent: Span, checkEnd: boolean) => {
+        const slack = slackOf(child, parent);
+        if (child.startUs < parent.startUs - slack || (checkEnd && child.endUs > parent.endUs + slack)) {
+          bad.push(`${trace.traceId}: ${describe(child)} outside ${describe(parent)}`);
+        }
+      };
       for (const child of trace.spans) {
         const parent = byId.get(child.parentSpanId);
         if (!parent) continue;
-        const nginxTimed = parent.service === 'ingress-nginx' || child.service === 'ingress-nginx';
-        const slack = nginxTimed ? NGINX_GRANULARITY_US : APP_GRANULARITY_US;
-        const endSlack = slack + (child.service !== parent.service && child.kind === 'server' ? CROSS_PROCESS_END_US : 0);
-        const describe = (s: Span) => `${s.service} ${s.name} [${s.startUs}, ${s.endUs}]`;
-        if (child.startUs < parent.startUs - slack || child.endUs > parent.endUs + endSlack) {
-          bad.push(`${trace.traceId}: ${describe(child)} outside ${describe(parent)}`);
+        if (!crossProcessServer(child, parent)) {
+          inside(child, parent, true);
+          continue;
+        }
+        inside(child, parent, false);
+        const work = trace.children.get(child.spanId) ?? [];
+        for (const grandchild of work) {
+          if (grandchild.endUs > parent.endUs + slackOf(grandchild, parent)) {
+            bad.push(`${trace.traceId}: ${describe(grandchild)} ends after ${describe(parent)}`);
+          }
         }
       }
     }
