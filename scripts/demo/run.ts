@@ -125,6 +125,21 @@ try {
   await stack.stop(); // services and sidecar flush their spans on SIGTERM
   stack = null;
 
+  const exporters = (process.env.OTEL_TRACES_EXPORTER || 'otlp-file').split(',').map((name) => name.trim());
+  if (exporters.includes('otlp-file')) {
+    printReport();
+  } else {
+    console.log(`\nspans went to ${exporters.join(', ')} only (OTEL_TRACES_EXPORTER); for the report, read them back, e.g.`);
+    console.log('  npx njs-tracing report --jaeger http://localhost:16686 --service ingress-nginx');
+  }
+} finally {
+  stopNginx();
+  await waitNginxGone();
+  await stack?.stop();
+  rmSync(prefix, { recursive: true, force: true });
+}
+
+function printReport(): void {
   const read = parseOtlpJson(readFileSync(otlpFile, 'utf8'));
   const report = analyze(buildTraces(read.spans), otlpFile, read.skipped);
   step('one trace, as a waterfall, then where the time went');
@@ -139,9 +154,4 @@ try {
   step('files');
   console.log(`spans (OTLP file): ${otlpFile}\nHTML report:       ${htmlFile}`);
   console.log(`again, from the spans: npx njs-tracing report ${otlpFile} --html report.html`);
-} finally {
-  stopNginx();
-  await waitNginxGone();
-  await stack?.stop();
-  rmSync(prefix, { recursive: true, force: true });
 }

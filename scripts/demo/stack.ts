@@ -46,6 +46,8 @@ export interface StackOptions {
   otlpFile: string;
   /** OTEL_TRACES_EXPORTER for the sidecar and services; `otlp-file` unless set (add `otlp` to send to an endpoint too). */
   exporters?: string;
+  /** More environment for the sidecar and services, e.g. OTEL_EXPORTER_OTLP_ENDPOINT. */
+  env?: Record<string, string>;
 }
 
 export interface Stack {
@@ -102,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       OTEL_TRACES_EXPORTER: exporters,
       NJS_TRACING_OTLP_FILE_PATH: options.otlpFile,
       OTEL_SEMCONV_STABILITY_OPT_IN: 'http,database',
+      ...options.env,
     };
     const service = async (name: string, entry: string, port: number, env: Record<string, string>) => {
       const child = startChild(name, process.execPath, [...telemetry, `${REPO}dist/demo-app/${entry}.cjs`], {

@@ -30,12 +30,20 @@ const EXPECTED_ERRORS: Partial<Record<Fault, RegExp[]>> = {
   'slow-connect': [/upstream timed out \(110: Connection timed out\) while connecting to upstream/],
 };
 
-/** `rt`: the NGINX runtime (default: nginx 1.22 + njs 0.7.9 on the host). */
-export async function runScenario(fault: Fault, requests: number, concurrency: number, rt: Runtime = runtime('njs-0.7.9')): Promise<ScenarioResult> {
+export interface ScenarioOptions {
+  /** The NGINX runtime (default: nginx 1.22 + njs 0.7.9 on the host). */
+  runtime?: Runtime;
+  /** OTEL_TRACES_EXPORTER for the sidecar and services (default otlp-file) and more environment for them. */
+  exporters?: string;
+  env?: Record<string, string>;
+}
+
+export async function runScenario(fault: Fault, requests: number, concurrency: number, options: ScenarioOptions = {}): Promise<ScenarioResult> {
+  const rt = options.runtime ?? runtime('njs-0.7.9');
   const dir = mkdtempSync(join(tmpdir(), 'njs-tracing-demo-test-'));
   chmodSync(dir, 0o755);
   const otlpFile = join(dir, 'spans.jsonl');
-  const stack = await startStack({ fault, dir, otlpFile });
+  const stack = await startStack({ fault, dir, otlpFile, exporters: options.exporters, env: options.env });
   try {
     const nginx = await startNginx({
       runtime: rt,

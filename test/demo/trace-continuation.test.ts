@@ -43,7 +43,7 @@ describeEachRuntime('the demo app continues the trace NGINX started', (rt) => {
   let traces: Trace[];
 
   beforeAll(async () => {
-    run = await runScenario('none', REQUESTS, CONCURRENCY, rt);
+    run = await runScenario('none', REQUESTS, CONCURRENCY, { runtime: rt });
     traces = buildTraces(run.spans);
   }, 120_000);
   afterAll(() => run?.cleanup());
