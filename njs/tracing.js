@@ -110,6 +110,7 @@ function readKnobs(readRaw) {
 }
 
 // src/njs/propagation/types.ts
+var END = "(?![\\s\\S])";
 var ALL_ZEROS_RE = /^0+(?![\s\S])/;
 
 // src/njs/propagation/b3.ts
@@ -239,21 +240,43 @@ function parseUberTraceId(value) {
   };
 }
 
-// src/njs/propagation/tracestate.ts
-var TRACESTATE = "tracestate";
-var KEY_CHAR = "[a-z0-9_\\-*/]";
-var SIMPLE_KEY = `[a-z]${KEY_CHAR}{0,255}`;
-var MULTI_TENANT_KEY = `[a-z0-9]${KEY_CHAR}{0,240}@[a-z]${KEY_CHAR}{0,13}`;
-var KEY = `(?:${SIMPLE_KEY}|${MULTI_TENANT_KEY})`;
+// src/njs/propagation/w3c-grammar.ts
+var OWS = "[ \\t]*";
+var VERSION = "(?!ff)[0-9a-f]{2}";
+var TRACE_ID2 = "(?!0{32})[0-9a-f]{32}";
+var PARENT_ID = "(?!0{16})[0-9a-f]{16}";
+var FLAGS2 = "[0-9a-f]{2}";
+var FUTURE_FIELDS = "(?:-[\\x21-\\x7e]*)?";
+var TRACEPARENT = `^${OWS}(${VERSION})-(${TRACE_ID2})-(${PARENT_ID})-(${FLAGS2})(${FUTURE_FIELDS})${OWS}${END}`;
+var TRACEPARENT_00 = `^${OWS}00-(${TRACE_ID2})-(${PARENT_ID})-(${FLAGS2})${OWS}${END}`;
+var KEY_CHAR = "[a-z0-9_\\-*/@]";
+var KEY = `[a-z0-9]${KEY_CHAR}{0,255}`;
 var NBLK_CHR = "[\\x21-\\x2b\\x2d-\\x3c\\x3e-\\x7e]";
 var CHR = "[\\x20-\\x2b\\x2d-\\x3c\\x3e-\\x7e]";
 var VALUE = `${CHR}{0,255}${NBLK_CHR}`;
-var LIST_MEMBER_RE = /^((?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13}))=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e](?![\s\S])/;
-var OWS_AROUND_RE = /^[ \t]+|[ \t]+$/g;
+var MEMBER = `${KEY}=${VALUE}`;
+var LIST_MEMBER = `^(${KEY})=${VALUE}${END}`;
 var MAX_MEMBERS = 32;
 var MAX_LENGTH = 512;
 var LONG_MEMBER = 128;
 var MAX_MEMBER_LENGTH = 256 + 1 + 256;
+var EMPTY_THEN_COMMA = `(?:${OWS},)*`;
+var FILLED = `${OWS}${MEMBER}${OWS}`;
+var LIST = `^${EMPTY_THEN_COMMA}(?:${FILLED}(?:,${EMPTY_THEN_COMMA}${FILLED}){0,${MAX_MEMBERS - 1}}(?:,${OWS})*|${OWS})${END}`;
+var NORMAL_LIST = `^(?=[\\s\\S]{1,${MAX_LENGTH}}${END})${MEMBER}(?:,${MEMBER}){0,${MAX_MEMBERS - 1}}${END}`;
+
+// src/njs/propagation/tracestate.ts
+var TRACESTATE = "tracestate";
+var LIST_MEMBER_RE = /^([a-z0-9][a-z0-9_\-*/@]{0,255})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e](?![\s\S])/;
+var SP = 32;
+var HTAB = 9;
+function trimOws(part) {
+  let start = 0;
+  let end = part.length;
+  while (start < end && (part.charCodeAt(start) === SP || part.charCodeAt(start) === HTAB)) start++;
+  while (end > start && (part.charCodeAt(end - 1) === SP || part.charCodeAt(end - 1) === HTAB)) end--;
+  return part.slice(start, end);
+}
 function joinedLength(members) {
   let total = members.length > 0 ? members.length - 1 : 0;
   for (let i = 0; i < members.length; i++) {
@@ -267,20 +290,14 @@ function parseTraceState(values) {
   }
   const parts = values.split(",");
   const members = [];
-  const keys = [];
   for (let i = 0; i < parts.length; i++) {
-    const member = parts[i].replace(OWS_AROUND_RE, "");
+    const member = trimOws(parts[i]);
     if (member.length === 0) {
       continue;
     }
-    if (members.length === MAX_MEMBERS || member.length > MAX_MEMBER_LENGTH) {
+    if (members.length === MAX_MEMBERS || member.length > MAX_MEMBER_LENGTH || !LIST_MEMBER_RE.test(member)) {
       return null;
     }
-    const m = LIST_MEMBER_RE.exec(member);
-    if (m === null || keys.indexOf(m[1]) !== -1) {
-      return null;
-    }
-    keys.push(m[1]);
     members.push(member);
   }
   let length = joinedLength(members);
@@ -298,8 +315,8 @@ function parseTraceState(values) {
 }
 
 // src/njs/propagation/w3c.ts
-var TRACEPARENT = "traceparent";
-var TRACEPARENT_RE = /^((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(?:-[\x21-\x7e]*)?(?![\s\S])/;
+var TRACEPARENT2 = "traceparent";
+var TRACEPARENT_RE = /^[ \t]*((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})((?:-[\x21-\x7e]*)?)[ \t]*(?![\s\S])/;
 var V00_LENGTH = 55;
 var FLAG_SAMPLED2 = 1;
 var FLAG_RANDOM_TRACE_ID = 2;
@@ -307,11 +324,8 @@ function parseTraceparent(value) {
   if (typeof value !== "string" || value.length < V00_LENGTH) {
     return null;
   }
-  if (value.charAt(0) === "0" && value.charAt(1) === "0" && value.length !== V00_LENGTH) {
-    return null;
-  }
   const m = TRACEPARENT_RE.exec(value);
-  if (m === null) {
+  if (m === null || m[1] === "00" && m[5] !== "") {
     return null;
   }
   const flags = parseInt(m[4], 16);
@@ -336,13 +350,13 @@ function reject(rejected, name) {
   }
 }
 function fromW3c(read, rejected) {
-  const traceparent = header(read, TRACEPARENT);
+  const traceparent = header(read, TRACEPARENT2);
   if (traceparent === "") {
     return null;
   }
   const found = parseTraceparent(traceparent);
   if (found === null) {
-    reject(rejected, TRACEPARENT);
+    reject(rejected, TRACEPARENT2);
     return null;
   }
   const tracestate = header(read, TRACESTATE);

@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { name: 'missingRequestId', variables: { request_id: '' } },
   { name: 'hostileTracestate', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', `a=1,b=x\r\ny,${'k'.repeat(300)}=1,c= spaced value`]] },
   { name: 'w3cTracestateDuplicateKeyAcrossHeaders', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', 'a=1'], ['tracestate', 'b=2, a=3']] },
+  { name: 'w3cTracestateMalformedAcrossHeaders', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', 'a=1'], ['tracestate', 'b=2, @a=3']] },
   { name: 'w3cTracestateWithOws', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['tracestate', ' a=1 ,\t,b= spaced value \t']] },
   // W3C test_traceparent_duplicated: two traceparent headers are no context.
   { name: 'twoTraceparents', headers: [['traceparent', `00-${TRACE}-${PARENT}-01`], ['TraceParent', `00-${TRACE}-1111111111111111-01`]] },
@@ -112,8 +113,13 @@ describe('computeContext in njs 0.7.9', () => {
   });
 
   it('continues the traceparent, drops a malformed tracestate and rejects it', () => {
-    const fields = computeContext(view(CASES.find((c) => c.name === 'w3cTracestateDuplicateKeyAcrossHeaders')!)).split(' ');
+    const fields = computeContext(view(CASES.find((c) => c.name === 'w3cTracestateMalformedAcrossHeaders')!)).split(' ');
     expect([fields[0], fields[1], fields[5], fields[6], fields[9]]).toEqual([TRACE, PARENT, 'w3c', 'tracestate', '-']);
+  });
+
+  it('combines tracestate headers and propagates a repeated key', () => {
+    const fields = computeContext(view(CASES.find((c) => c.name === 'w3cTracestateDuplicateKeyAcrossHeaders')!)).split(' ');
+    expect([fields[0], fields[1], fields[6], fields[9]]).toEqual([TRACE, PARENT, '-', 'a=1,b=2,a=3']);
   });
 
   it('returns a fallback line, not an exception, when the request object is broken', () => {

@@ -50,7 +50,7 @@ describe('extract', () => {
 
   it.each([
     { name: 'oneInvalidMember', tracestate: 'rojo=1,BAD=2,congo=3' },
-    { name: 'duplicatedKey', tracestate: 'rojo=1,congo=2,rojo=3' },
+    { name: 'keyStartingWithAt', tracestate: 'rojo=1,@congo=2' },
     { name: 'members33', tracestate: Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(',') },
     { name: 'everyMemberInvalid', tracestate: 'A=1,b' },
   ])('drops a malformed tracestate ($name) whole, keeps the traceparent and rejects tracestate', ({ tracestate }) => {
@@ -63,9 +63,18 @@ describe('extract', () => {
   });
 
   it('keeps the traceparent of a malformed tracestate as the winning context, before later formats', () => {
-    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: 'a=1,a=2', [B3]: `${OTHER_TRACE}-${OTHER_SPAN}-1` });
+    const h = headers({ [TRACEPARENT]: `00-${TRACE}-${SPAN}-01`, [TRACESTATE]: 'a=1,@a=2', [B3]: `${OTHER_TRACE}-${OTHER_SPAN}-1` });
     expect(extract(['w3c', 'b3'], h.reader)).toMatchObject({ context: { format: 'w3c', traceId: TRACE }, rejected: [TRACESTATE] });
     expect(h.read).toEqual([TRACEPARENT, TRACESTATE]);
+  });
+
+  it('propagates a tracestate with a repeated key, a continued traceparent with OWS around it', () => {
+    const h = headers({ [TRACEPARENT]: `\t00-${TRACE}-${SPAN}-01 `, [TRACESTATE]: 'rojo=1,congo=2,rojo=3' });
+    expect(extract(['w3c'], h.reader)).toEqual({
+      context: { format: 'w3c', traceId: TRACE, spanId: SPAN, sampling: 'sampled', randomTraceId: false, traceState: 'rojo=1,congo=2,rojo=3' },
+      decisionOnly: null,
+      rejected: [],
+    });
   });
 
   it.each([

@@ -62,6 +62,14 @@ const CASES: Case[] = [
   { name: 'tracestateHostile', tracestate: `a=b=c,d=e\r\n,f=g\n,h=\u0000,i=caf\u00e9,${'x'.repeat(8192)}=1,ok=1,OK=2,ok=3` },
   { name: 'tracestateTrailingNewline', tracestate: 'a=1,b=2\n' },
   { name: 'tracestateCrlf', tracestate: 'a=1\r\n,b=2' },
+  { name: 'w3cOwsAround', order: ALL, headers: { traceparent: `\t 00-${T}-${S}-01 \t`, tracestate: 'a=1' } },
+  { name: 'w3cFutureVersionOwsAround', order: ALL, headers: { traceparent: ` cc-${T}-${S}-01-x\t` } },
+  { name: 'w3cOwsThenNewline', order: ALL, headers: { traceparent: `00-${T}-${S}-01 \n` } },
+  { name: 'w3cEightKilobytesOfOws', order: ALL, headers: { traceparent: `${' \t'.repeat(4096)}x` } },
+  { name: 'tracestateAtSignKeys', tracestate: 'foo@=1,foo@@bar=2,1a@b@c=3,@bad=4' },
+  { name: 'tracestateAtSignKeysValid', tracestate: `foo@=1,foo@@bar=2,1a@b@c=3,a${'@'.repeat(255)}=4` },
+  { name: 'tracestateDuplicatesKept', tracestate: 'a=1, a=1 ,b=2,a=3' },
+  { name: 'tracestateLongOwsRun', tracestate: `a=b${' '.repeat(8000)}c,d=1` },
 ];
 
 function inNode(c: Case): unknown {

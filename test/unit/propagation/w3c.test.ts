@@ -68,6 +68,23 @@ describe('parseTraceparent accepts valid traceparent values', () => {
     });
   });
 
+  // RFC 9110 5.5: "a field value does not include leading or trailing whitespace";
+  // the current W3C suite (test_traceparent_ows_handling) sends each of these.
+  it.each([
+    { name: 'leadingSpace', value: ` ${tp('01')}` },
+    { name: 'leadingTab', value: `\t${tp('01')}` },
+    { name: 'trailingSpace', value: `${tp('01')} ` },
+    { name: 'trailingTab', value: `${tp('01')}\t` },
+    { name: 'tabsAndSpacesAround', value: `\t ${tp('01')} \t` },
+    { name: 'eightKilobytesOfOwsAround', value: `${' \t'.repeat(2048)}${tp('01')}${'\t '.repeat(2048)}` },
+    { name: 'futureVersionWithOwsAround', value: ` \t${tp('01', 'cc')}-future\t ` },
+    { name: 'futureVersionWithoutFieldsAndOws', value: `${tp('01', 'cc')}  ` },
+  ])('continues a traceparent with OWS around it: $name', ({ value }) => {
+    expect(parseTraceparent(value)).toEqual({
+      format: 'w3c', traceId: TRACE_ID, spanId: SPAN_ID, sampling: 'sampled', randomTraceId: false, traceState: '',
+    });
+  });
+
   it('accepts version fe, the highest allowed version', () => {
     expect(parseTraceparent(`${tp('00', 'fe')}-`)?.sampling).toBe('unsampled');
   });
@@ -100,8 +117,16 @@ const INVALID: Array<{ name: string; value: string }> = [
   { name: 'traceIdTooLong', value: `00-${TRACE_ID}0-${SPAN_ID.slice(1)}-01` },
   { name: 'wrongDelimiter', value: `00_${TRACE_ID}_${SPAN_ID}_01` },
   { name: 'spaceInside', value: `00-${TRACE_ID}- ${SPAN_ID.slice(1)}-01` },
-  { name: 'leadingSpace', value: ` ${tp('01').slice(1)}` },
-  { name: 'trailingSpace', value: `${tp('01')} ` },
+  { name: 'leadingSpaceEatingTheVersion', value: ` ${tp('01').slice(1)}` },
+  { name: 'trailingSpaceEatingTheFlags', value: `${tp('01').slice(0, 54)} ` },
+  { name: 'owsBeforeAFutureField', value: `${tp('01', 'cc')} -x` },
+  { name: 'owsAfterAFutureFieldThenMore', value: `${tp('01', 'cc')}-x \ty` },
+  { name: 'version00WithOwsThenFutureField', value: `${tp('01')}\t-x` },
+  { name: 'leadingCarriageReturn', value: `\r${tp('01')}` },
+  { name: 'trailingVerticalTab', value: `${tp('01')}\u000b` },
+  { name: 'leadingNoBreakSpace', value: `\u00a0${tp('01')}` },
+  { name: 'trailingFormFeed', value: `${tp('01')}\f` },
+  { name: 'eightKilobytesOfOwsThenGarbage', value: `${' \t'.repeat(4096)}x${tp('01')}` },
   { name: 'tabInside', value: `00-${TRACE_ID}-${SPAN_ID}-\t1` },
   { name: 'crlfInjected', value: `${tp('01')}\r\nx-evil: 1` },
   { name: 'trailingNewline', value: `${tp('01', '01')}\n` },
