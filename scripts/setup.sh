@@ -9,7 +9,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium)
+PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium python3 python3-aiohttp)
+# python3-aiohttp: the official W3C Trace Context test suite.
 SID_ROOT="${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}"
 JS_MODULE=usr/lib/nginx/modules/ngx_http_js_module.so
 
@@ -22,13 +23,13 @@ die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
 
 missing_packages() {
   local pkg
-  for pkg in "${PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' \
       || printf '%s\n' "$pkg"
   done
 }
 
-missing=$(missing_packages)
+missing=$(missing_packages "${PACKAGES[@]}")
 if [ -n "$missing" ]; then
   step "installing Debian packages: $(echo $missing)"
   export DEBIAN_FRONTEND=noninteractive
@@ -48,6 +49,7 @@ if [ -n "$missing" ]; then
 else
   step "Debian packages already installed"
 fi
+
 
 # --- Debian sid root (nginx 1.30 + njs 1.0) --------------------------------
 

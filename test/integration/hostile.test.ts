@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECORD_BYTES } from '../../src/record/fields.js';
 import { parseRecord, type SpanRecord } from '../../src/record/parse.js';
-import { header, type EchoRequest } from '../support/echo-upstream.js';
+import { header, headerValues, type EchoRequest } from '../support/echo-upstream.js';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
 import { expectNoRecord, get, rawRequest, recordFor, startTracedNginx, uniquePath } from './traced-nginx.js';
@@ -185,8 +185,14 @@ function duplicateCases(joins: boolean): ContextCase[] {
       check: joins ? newTrace : (r) => expect(r).toMatchObject({ rejectedHeaders: [], parentSpanId: PARENT }) },
     { name: 'two tracestate headers combine into one list, forwarded as one header', location: 'default',
       headers: withTracestates, check: (_, upstream) => expect(header(upstream, 'tracestate')).toBe('a=1,b=2') },
-    { name: 'two tracestate headers repeating a key are one malformed list: dropped, the traceparent kept',
+    { name: 'two tracestate headers repeating a key are one list, propagated with the repeat as one header',
       location: 'default', headers: [`traceparent: ${VALID}`, ...twice('tracestate', 'a=1', 'b=2, a=3')],
+      check: (r, upstream) => {
+        expect(r).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, rejectedHeaders: [], traceState: 'a=1,b=2,a=3' });
+        expect(headerValues(upstream, 'tracestate')).toEqual(['a=1,b=2,a=3']);
+      } },
+    { name: 'two tracestate headers, the second malformed, are one malformed list: dropped, the traceparent kept',
+      location: 'default', headers: [`traceparent: ${VALID}`, ...twice('tracestate', 'a=1', 'b=2, @a=3')],
       check: (r, upstream) => {
         expect(r).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, rejectedHeaders: ['tracestate'] });
         expect(header(upstream, 'tracestate')).toBeUndefined();
