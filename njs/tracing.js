@@ -247,7 +247,8 @@ var TRACE_ID2 = "(?!0{32})[0-9a-f]{32}";
 var PARENT_ID = "(?!0{16})[0-9a-f]{16}";
 var FLAGS2 = "[0-9a-f]{2}";
 var FUTURE_FIELDS = "(?:-[\\x21-\\x7e]*)?";
-var TRACEPARENT = `^${OWS}(${VERSION})-(${TRACE_ID2})-(${PARENT_ID})-(${FLAGS2})(${FUTURE_FIELDS})${OWS}${END}`;
+var NOTHING_AFTER_00 = "(?!00-[\\s\\S]{52}-)";
+var TRACEPARENT = `^${OWS}${NOTHING_AFTER_00}(${VERSION})-(${TRACE_ID2})-(${PARENT_ID})-(${FLAGS2})${FUTURE_FIELDS}${OWS}${END}`;
 var TRACEPARENT_00 = `^${OWS}00-(${TRACE_ID2})-(${PARENT_ID})-(${FLAGS2})${OWS}${END}`;
 var KEY_CHAR = "[a-z0-9_\\-*/@]";
 var KEY = `[a-z0-9]${KEY_CHAR}{0,255}`;
@@ -316,7 +317,7 @@ function parseTraceState(values) {
 
 // src/njs/propagation/w3c.ts
 var TRACEPARENT2 = "traceparent";
-var TRACEPARENT_RE = /^[ \t]*((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})((?:-[\x21-\x7e]*)?)[ \t]*(?![\s\S])/;
+var TRACEPARENT_RE = /^[ \t]*(?!00-[\s\S]{52}-)((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(?:-[\x21-\x7e]*)?[ \t]*(?![\s\S])/;
 var V00_LENGTH = 55;
 var FLAG_SAMPLED2 = 1;
 var FLAG_RANDOM_TRACE_ID = 2;
@@ -325,7 +326,7 @@ function parseTraceparent(value) {
     return null;
   }
   const m = TRACEPARENT_RE.exec(value);
-  if (m === null || m[1] === "00" && m[5] !== "") {
+  if (m === null) {
     return null;
   }
   const flags = parseInt(m[4], 16);

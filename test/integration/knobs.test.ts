@@ -104,6 +104,14 @@ describeEachRuntime('knobs', (rt) => {
       ['garbage', { traceparent: 'garbage' }],
       ['tracestateWithoutTraceparent', { tracestate: 'a=1' }],
       ['invalidTraceparentWithTracestate', { traceparent: 'x', tracestate: 'a=1' }],
+      // The current W3C text (test/integration/w3c-rules.test.ts has every rule on both paths).
+      ['traceparentTabsAround', { traceparent: `\t ${VALID} \t` }],
+      ['traceparentTabInside', { traceparent: `00-${TRACE}-\t${PARENT}-01` }],
+      ['futureVersionTabsAround', { traceparent: `\tcc-${TRACE}-${PARENT}-01-x\t` }],
+      ['tracestateKeysWithAt', { traceparent: VALID, tracestate: 'foo@=1,foo@@bar=2' }],
+      ['tracestateKeyStartingWithAt', { traceparent: VALID, tracestate: '@foo=1' }],
+      ['tracestateDuplicateKeys', { traceparent: VALID, tracestate: 'a=1,a=2' }],
+      ['tracestateWhitespaceOnly', { traceparent: VALID, tracestate: ' \t , ' }],
     ];
     it.each(cases)('%s', async (_name, headers) => {
       const native = await outcome(nginx, 'default', headers);

@@ -38,14 +38,17 @@ export const FLAGS = '[0-9a-f]{2}';
 // (so they cannot run into the trailing OWS).
 export const FUTURE_FIELDS = '(?:-[\\x21-\\x7e]*)?';
 
+// "This document specifies version 0": version-format = trace-id "-" parent-id "-"
+// trace-flags, 55 characters with nothing after them (no '-' at the 56th).
+export const NOTHING_AFTER_00 = '(?!00-[\\s\\S]{52}-)';
+
 /**
- * A whole `traceparent` field value of any version, OWS around it (RFC 9110:
- * a field value's leading and trailing whitespace is not part of it).
- * Captures: 1 version, 2 trace-id, 3 parent-id, 4 trace-flags, 5 future fields
- * ('' for none). Version 00 allows no future fields: its parser checks
- * capture 5 is empty, or use TRACEPARENT_00.
+ * A whole valid `traceparent` field value of any version, OWS around it
+ * (RFC 9110: a field value's leading and trailing whitespace is not part of it).
+ * Captures: 1 version, 2 trace-id, 3 parent-id, 4 trace-flags.
  */
-export const TRACEPARENT = `^${OWS}(${VERSION})-(${TRACE_ID})-(${PARENT_ID})-(${FLAGS})(${FUTURE_FIELDS})${OWS}${END}`;
+export const TRACEPARENT = `^${OWS}${NOTHING_AFTER_00}(${VERSION})-(${TRACE_ID})-(${PARENT_ID})-(${FLAGS})${FUTURE_FIELDS}${OWS}${END}`;
+
 /**
  * A whole version-00 `traceparent`: version-format = trace-id "-" parent-id "-" trace-flags.
  * Captures: 1 trace-id, 2 parent-id, 3 trace-flags.

@@ -11,7 +11,7 @@ export const TRACEPARENT = 'traceparent';
 // test/unit/propagation/regex-literals.test.ts checks it equals the composition.
 // Leading and trailing spaces or tabs are OWS (RFC 9110), not part of the value.
 export const TRACEPARENT_RE =
-  /^[ \t]*((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})((?:-[\x21-\x7e]*)?)[ \t]*(?![\s\S])/;
+  /^[ \t]*(?!00-[\s\S]{52}-)((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(?:-[\x21-\x7e]*)?[ \t]*(?![\s\S])/;
 
 /** "If the size of the header is shorter than 55 characters, the vendor should not parse the header" */
 const V00_LENGTH = 55;
@@ -26,8 +26,7 @@ export function parseTraceparent(value: string): Extracted | null {
     return null;
   }
   const m = TRACEPARENT_RE.exec(value);
-  // Version 00 is exactly version "-" trace-id "-" parent-id "-" trace-flags.
-  if (m === null || (m[1] === '00' && m[5] !== '')) {
+  if (m === null) {
     return null;
   }
   // "you cannot interpret flags by decoding the hex value ... forgetting to mask"
