@@ -1,13 +1,15 @@
 /**
  * npm run build           — bundle src/njs into njs/tracing.js, render nginx-conf/,
- *                            bundle the sidecar into dist/sidecar.js (not committed)
+ *                            copy both and a single-file sidecar into the Helm
+ *                            chart (scripts/chart-files.ts), bundle the sidecar
+ *                            into dist/sidecar.js (not committed)
  * npm run build -- --check — the same, but fail when the committed outputs differ
  *                            from a fresh build instead of writing them
  *
  * The bundle must run on njs 0.7.9: esbuild lowers what it can of newer syntax
  * and errors on the rest, and a scan rejects builtins that njs 0.7.9 lacks.
  */
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLogFormat } from '../src/record/log-format.js';
@@ -15,6 +17,7 @@ import { renderSinks } from '../src/conf/sinks.js';
 import { bundleNjs } from './njs-bundle.js';
 import { buildSidecar } from './build-sidecar.mjs';
 import { buildReport } from './build-report.mjs';
+import { chartFiles, extraneousChartFiles } from './chart-files.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -32,13 +35,18 @@ async function main(): Promise<void> {
     outputs.set(join('nginx-conf', name), renderConf(name));
   }
 
-  const stale: string[] = [];
+  for (const [path, content] of await chartFiles(outputs)) outputs.set(path, content);
+
+  const stale: string[] = extraneousChartFiles(outputs.keys(), check);
   for (const [path, content] of outputs) {
     const target = join(root, path);
     const current = existsSync(target) ? readFileSync(target, 'utf8') : null;
     if (current === content) continue;
     if (check) stale.push(path);
-    else writeFileSync(target, content);
+    else {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
   }
   if (stale.length > 0) {
     console.error(`stale build outputs (run npm run build and commit): ${stale.join(', ')}`);

