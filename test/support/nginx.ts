@@ -51,6 +51,8 @@ export interface NginxOptions {
   allowErrors?: RegExp[];
   /** Point the syslog sink here (e.g. a sidecar under test) instead of the harness's UDP capture. */
   syslogAddress?: string;
+  /** false: no load_module line of the harness's (the config under test loads the njs module itself, in `main`). */
+  loadJsModule?: boolean;
 }
 
 export interface Nginx {
@@ -179,7 +181,7 @@ async function startOnce(options: NginxOptions): Promise<Nginx> {
       fs.copyFileSync(from, to);
     }
     fs.writeFileSync(join(conf, 'nginx.conf'), [
-      `load_module ${rt.jsModule};`,
+      options.loadJsModule === false ? '' : `load_module ${rt.jsModule};`,
       // www-data exists on the host and in the chroot; non-root nginx would only warn.
       process.getuid?.() === 0 ? 'user www-data;' : '',
       'daemon off;', 'master_process on;', 'worker_processes 1;',

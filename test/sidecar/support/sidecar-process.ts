@@ -53,10 +53,14 @@ export class SidecarProcess {
     }
   }
 
-  /** Starts the bin with only the given environment (plus PATH/HOME) and waits until it logged "sidecar started". */
-  static async start(env: Record<string, string>, timeoutMs = 15_000): Promise<SidecarProcess> {
-    await ensureBuilt();
-    const child = spawn(process.execPath, [BIN], {
+  /**
+   * Starts the bin with only the given environment (plus PATH/HOME) and waits until it logged "sidecar started".
+   * `script`/`cwd`: run another build of the sidecar (the chart's single file) instead, from that folder.
+   */
+  static async start(env: Record<string, string>, timeoutMs = 15_000, script?: { path: string; cwd: string }): Promise<SidecarProcess> {
+    if (!script) await ensureBuilt();
+    const child = spawn(process.execPath, [script?.path ?? BIN], {
+      cwd: script?.cwd,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',

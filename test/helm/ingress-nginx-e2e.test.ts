@@ -1,0 +1,180 @@
+/**
+ * The files the chart renders, taken from the rendered manifests (not from
+ * the repo), in real NGINX on every runtime inside an nginx.conf shaped like
+ * ingress-nginx's, with the sidecar's single file run by `node` alone from a
+ * folder without node_modules and the environment the chart renders (only
+ * paths and ports rewritten): requests are traced, headers propagate, spans
+ * reach an OTLP receiver with the Kubernetes attributes.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, parse } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { header } from '../support/echo-upstream.js';
+import { FakeOtlpReceiver, OTLP_KIND, type ReceivedSpan } from '../support/fake-otlp.js';
+import { startNginx, type Nginx } from '../support/nginx.js';
+import { describeEachRuntime } from '../support/runtimes.js';
+import { get, uniquePath } from '../integration/traced-nginx.js';
+import { INCOMING_PARENT, INCOMING_TRACE, TRACEPARENT, waitFor } from '../sidecar/support/e2e.js';
+import { SidecarProcess } from '../sidecar/support/sidecar-process.js';
+import { NGINX_TMPL, chartCopy, controllerConfig, controllerPod, find, helmMissing, template, type Manifest } from './support/chart.js';
+import { ingressHttpConfig, snippetOrderInTemplate } from './support/ingress-nginx-conf.js';
+
+const CHART_FILES_DIR = '/etc/nginx/njs-tracing';
+const CHART_SPAN_FILE = '/var/log/njs-tracing/spans.log';
+const CHART_JS_MODULE = '/etc/nginx/modules/ngx_http_js_module.so';
+/** What the Downward API would give the sidecar in the pod. */
+const DOWNWARD = { POD_NAME: 'ingress-ingress-nginx-controller-7d9f8-x2x4q', POD_NAMESPACE: 'ingress', NODE_NAME: 'node-a' } as const;
+const B3_IN = '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1';
+
+/** Tracing on, B3 extracted and injected besides W3C (so the formats include is rendered too). */
+const VALUES = [
+  '--set', 'global.tracing.enabled=true',
+  '--set', 'global.tracing.extract={w3c,b3}',
+  '--set', 'global.tracing.inject={w3c,b3}',
+  '--set', 'global.tracing.resourceAttributes.deployment\\.environment=test',
+];
+
+const missing = helmMissing();
+const describeRendered: typeof describeEachRuntime = missing
+  ? (title) => describe.skip(`${title} (skipped: ${missing})`, () => it('needs helm and the ingress-nginx fixture', () => undefined))
+  : describeEachRuntime;
+
+describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf', (runtime) => {
+  let manifests: Manifest[];
+  let nginx: Nginx;
+  let sidecar: SidecarProcess;
+  let sidecarDir: string;
+  const otlp = new FakeOtlpReceiver();
+
+  beforeAll(async () => {
+    manifests = await template(chartCopy(), VALUES);
+    await otlp.start();
+    const config = controllerConfig(manifests);
+    const files = find(manifests, 'ConfigMap', 'njs-tracing-files').data as Record<string, string>;
+    const staged = mkdtempSync(join(tmpdir(), 'njs-tracing-rendered-'));
+    afterAll(() => rmSync(staged, { recursive: true, force: true }));
+    // The included files land in conf/njs-tracing/; the span file goes to the harness's logs/spans.log.
+    const copies: Array<{ from: string; to: string }> = [];
+    for (const [name, text] of Object.entries(files)) {
+      expect(name).toMatch(/^[\w.-]+$/);
+      writeFileSync(join(staged, name), text.replaceAll(CHART_SPAN_FILE, 'logs/spans.log'));
+      copies.push({ from: join(staged, name), to: `conf/njs-tracing/${name}` });
+    }
+    expect(files['tracing-http.conf']).toContain(CHART_SPAN_FILE);
+    const atFiles = (snippet: string) => {
+      expect(snippet).toContain(CHART_FILES_DIR);
+      return snippet.replaceAll(CHART_FILES_DIR, '{{conf}}/njs-tracing');
+    };
+    expect(config['main-snippet']).toContain(CHART_JS_MODULE);
+    nginx = await startNginx({
+      runtime,
+      loadJsModule: false,
+      main: config['main-snippet'].replaceAll(CHART_JS_MODULE, runtime.jsModule),
+      files: copies,
+      http: ingressHttpConfig({ http: atFiles(config['http-snippet']), location: atFiles(config['location-snippet']) }, [
+        { path: '/', namespace: 'shop', ingress: 'web', service: 'cart', servicePort: '8080', protocol: 'HTTP', upstream: '{{upstream:cart}}' },
+      ]),
+    });
+
+    // The sidecar: the rendered single file, alone in a fresh folder, run by node.
+    const sidecarFile = find(manifests, 'ConfigMap', 'njs-tracing-sidecar').data['njs-tracing-sidecar.cjs'] as string;
+    sidecarDir = mkdtempSync(join(tmpdir(), 'njs-tracing-node-only-'));
+    afterAll(() => rmSync(sidecarDir, { recursive: true, force: true }));
+    writeFileSync(join(sidecarDir, 'njs-tracing-sidecar.cjs'), sidecarFile);
+    const container = controllerPod(manifests).initContainers.find((c: any) => c.name === 'njs-tracing-sidecar');
+    const env: Record<string, string> = {};
+    for (const entry of container.env) {
+      if ('value' in entry) env[entry.name] = entry.value;
+      else if (entry.valueFrom?.fieldRef) env[entry.name] = DOWNWARD[entry.name as keyof typeof DOWNWARD];
+    }
+    const rewrite = (name: string, value: string) => {
+      expect(env, `the chart renders ${name}`).toHaveProperty(name);
+      env[name] = value;
+    };
+    rewrite('NJS_TRACING_FILE', join(nginx.prefix, 'logs', 'spans.log'));
+    rewrite('NJS_TRACING_UDP_ADDRESS', '127.0.0.1:0');
+    rewrite('NJS_TRACING_METRICS_ADDRESS', '127.0.0.1:0');
+    rewrite('OTEL_EXPORTER_OTLP_ENDPOINT', `http://127.0.0.1:${otlp.port}`);
+    sidecar = await SidecarProcess.start(env, 15_000, { path: join(sidecarDir, 'njs-tracing-sidecar.cjs'), cwd: sidecarDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sidecar?.stop();
+    await otlp.stop();
+  });
+
+  async function serverSpan(path: string): Promise<ReceivedSpan> {
+    return waitFor(() => otlp.spans.find((s) => s.kind === OTLP_KIND.SERVER && s.attributes['url.path'] === path), 15_000,
+      `no SERVER span for ${path}; sidecar logs: ${JSON.stringify(sidecar.logs.slice(-5))}`);
+  }
+
+  it('models the snippet insertion points of the real nginx.tmpl', () => {
+    if (!existsSync(NGINX_TMPL)) return void console.warn(`nginx.tmpl fixture absent (${NGINX_TMPL}); order not re-checked`);
+    expect(snippetOrderInTemplate(NGINX_TMPL)).toBe(true);
+  });
+
+  it('runs the sidecar with node alone: no node_modules anywhere above its folder', () => {
+    for (let dir = sidecarDir; ; dir = dirname(dir)) {
+      expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
+      if (dir === parse(dir).root) break;
+    }
+  });
+
+  it('continues an incoming W3C trace upstream next to the ingress headers, and exports the spans with the Kubernetes context', async () => {
+    const path = uniquePath('w3c');
+    const exchange = await get(nginx, path, { traceparent: `00-${INCOMING_TRACE}-${INCOMING_PARENT}-01`, 'x-request-id': 'req-1' });
+    expect(exchange.status).toBe(200);
+    const upstream = exchange.upstream!;
+    const [, traceId, clientSpanId] = TRACEPARENT.exec(header(upstream, 'traceparent') ?? '') ?? [];
+    expect(traceId).toBe(INCOMING_TRACE);
+    // The B3 header the formats include adds, the same context.
+    expect(header(upstream, 'b3')).toMatch(new RegExp(`^${INCOMING_TRACE}-${clientSpanId}-1-[0-9a-f]{16}$`));
+    // ingress-nginx's own header lines in the location still reach the upstream.
+    expect(header(upstream, 'x-request-id')).toBe('req-1');
+    expect(header(upstream, 'x-forwarded-host')).toBe(`127.0.0.1:${nginx.port('main')}`);
+
+    const server = await serverSpan(path);
+    expect(server.traceId).toBe(INCOMING_TRACE);
+    expect(server.parentSpanId).toBe(INCOMING_PARENT);
+    expect(server.name).toBe('GET /');
+    expect(server.attributes).toMatchObject({
+      'http.route': '/',
+      'nginx.ingress.namespace': 'shop',
+      'nginx.ingress.name': 'web',
+      'nginx.ingress.service.name': 'cart',
+      'nginx.ingress.service.port': 8080,
+    });
+    expect(server.resource).toMatchObject({
+      'service.name': 'ingress-nginx',
+      'k8s.pod.name': DOWNWARD.POD_NAME,
+      'k8s.namespace.name': DOWNWARD.POD_NAMESPACE,
+      'k8s.node.name': DOWNWARD.NODE_NAME,
+      'deployment.environment': 'test',
+    });
+    const client = await waitFor(() => otlp.spans.find((s) => s.kind === OTLP_KIND.CLIENT && s.parentSpanId === server.spanId));
+    expect(client.spanId).toBe(clientSpanId);
+  });
+
+  it('continues an incoming B3 trace, as the extract knob rendered by the chart asks', async () => {
+    const path = uniquePath('b3');
+    const exchange = await get(nginx, path, { b3: B3_IN });
+    expect(exchange.status).toBe(200);
+    const [, traceId] = TRACEPARENT.exec(header(exchange.upstream!, 'traceparent') ?? '') ?? [];
+    expect(traceId).toBe(B3_IN.split('-')[0]);
+    expect((await serverSpan(path)).parentSpanId).toBe(B3_IN.split('-')[1]);
+  });
+
+  it('starts a new trace for a request without context, and ingress-nginx keeps its own access log', async () => {
+    const path = uniquePath('new');
+    const exchange = await get(nginx, path);
+    const [, traceId] = TRACEPARENT.exec(header(exchange.upstream!, 'traceparent') ?? '') ?? [];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const server = await serverSpan(path);
+    expect(server.traceId).toBe(traceId);
+    expect(server.parentSpanId).toBe('');
+    const accessLog = join(nginx.prefix, 'logs', 'ingress-access.log');
+    await waitFor(() => (existsSync(accessLog) && readFileSync(accessLog, 'utf8').includes(`GET ${path} `) ? true : undefined), 5_000,
+      'the ingress access log line is missing');
+  });
+});
