@@ -172,6 +172,15 @@ describeWithHelm('helm chart helm/njs-tracing', () => {
     ]);
   });
 
+  it('runs an image built from the Dockerfile with its own entry point when asked', async () => {
+    const manifests = await template(chart, ['--set', 'global.tracing.enabled=true', '--set', 'global.tracing.sidecar.runMountedFile=false',
+      '--set', 'global.tracing.sidecar.image.repository=registry.example/njs-tracing-sidecar', '--set', 'global.tracing.sidecar.image.tag=0.1.0']);
+    const sidecar = sidecarOf(manifests);
+    expect(sidecar.image).toBe('registry.example/njs-tracing-sidecar:0.1.0');
+    expect(sidecar.command).toBeUndefined();
+    expect(sidecar.volumeMounts).toEqual([{ name: 'njs-tracing-spans', mountPath: '/var/log/njs-tracing' }]);
+  });
+
   it('grants no Kubernetes API access of its own', () => {
     for (const [scenario, manifests] of rendered) {
       const rbac = manifests.filter((m) => /^(Cluster)?Role(Binding)?$|^ServiceAccount$/.test(m.kind));

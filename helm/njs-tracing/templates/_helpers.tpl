@@ -219,7 +219,9 @@ last requests.
 image: "{{ $s.image.repository }}:{{ $s.image.tag }}{{ with $s.image.digest }}@{{ . }}{{ end }}"
 imagePullPolicy: {{ $s.image.pullPolicy }}
 restartPolicy: Always
+{{- if $s.runMountedFile }}
 command: ["node", "{{ include "njs-tracing.sidecarDir" . }}/{{ include "njs-tracing.sidecarFile" . }}"]
+{{- end }}
 env:
 {{- include "njs-tracing.sidecarEnv" . | trim | nindent 2 }}
 ports:
@@ -239,9 +241,11 @@ resources:
 securityContext:
   {{- toYaml $s.securityContext | nindent 2 }}
 volumeMounts:
+  {{- if $s.runMountedFile }}
   - name: njs-tracing-sidecar
     mountPath: {{ include "njs-tracing.sidecarDir" . }}
     readOnly: true
+  {{- end }}
   - name: njs-tracing-spans
     mountPath: {{ include "njs-tracing.spansDir" . }}
 {{- end }}
