@@ -32,6 +32,12 @@ export interface FieldSpec {
   nginx: string;
   /** What the value means, for the README and the parser's errors. */
   doc: string;
+  /**
+   * Added after RECORD_VERSION 1 without a bump: records without it stay
+   * valid (the value is then empty), so old includes and a new sidecar, or
+   * the reverse, still understand each other during an upgrade.
+   */
+  optional?: true;
 }
 
 /** Record fields in the order nginx writes them. */
@@ -73,6 +79,8 @@ export const RECORD_FIELDS = [
   { key: 'k_svc', nginx: '$service_name', doc: 'ingress-nginx: backend Service name' },
   { key: 'k_port', nginx: '$service_port', doc: 'ingress-nginx: backend Service port' },
   { key: 'err', nginx: '$tracing_error', doc: 'error code when our njs code failed and fell back, else empty' },
+  { key: 'rpc', nginx: '$tracing_rpc_system', doc: 'grpc for a gRPC request (Content-Type application/grpc...), else empty', optional: true },
+  { key: 'gst', nginx: '$tracing_grpc_status', doc: 'gRPC status code of the response (0-99), else empty', optional: true },
 ] as const satisfies readonly FieldSpec[];
 
 export type RecordKey = (typeof RECORD_FIELDS)[number]['key'];

@@ -40,6 +40,10 @@ export interface SpanRecord {
   kubernetes: { namespace: string; ingress: string; service: string; servicePort: string };
   /** Set when our njs code failed for this request and fell back to a new trace. */
   error: string;
+  /** "grpc" for a gRPC request, else empty. */
+  rpcSystem: string;
+  /** gRPC status code of the response; null when none was received. */
+  grpcStatus: number | null;
 }
 
 /** Why a record was refused, as a stable code for metrics labels. */
@@ -100,7 +104,10 @@ function decode(line: string): RawRecord | [RejectCode, string] {
   // Never stringify what came in: a deeply nested value would overflow the stack.
   if (raw.v !== RECORD_VERSION) return ['version', `unsupported record version (${typeof raw.v})`];
   for (const field of RECORD_FIELDS) {
-    if (typeof raw[field.key] !== 'string') return ['missing_field', `field ${field.key} missing or not a string`];
+    const value = raw[field.key];
+    if (typeof value === 'string') continue;
+    if (value === undefined && 'optional' in field) raw[field.key] = '';
+    else return ['missing_field', `field ${field.key} missing or not a string`];
   }
   return raw as RawRecord;
 }
@@ -164,6 +171,8 @@ export function parseRecord(line: string): ParseResult {
         servicePort: text(raw.k_port),
       },
       error: text(raw.err),
+      rpcSystem: raw.rpc === 'grpc' ? 'grpc' : '',
+      grpcStatus: /^\d{1,2}$/.test(raw.gst) ? Number(raw.gst) : null,
     },
   };
 }

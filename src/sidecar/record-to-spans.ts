@@ -28,6 +28,7 @@ import * as attr from './attribute-names.js';
 import type { QueryRedaction } from './config.js';
 import { redactQuery } from './query-redaction.js';
 import { attemptSpanId } from './span-ids.js';
+import { grpcCall, grpcClientError, grpcServerError, grpcSpanName, withGrpcAttributes } from './rpc-conventions.js';
 
 export interface SpanMappingOptions {
   resource: Resource;
@@ -219,17 +220,18 @@ export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): 
   });
   const serverContext = contextFor(record.spanId, false);
   const endMs = Math.max(record.startMs, record.endMs);
+  const grpc = grpcCall(record);
   const spans: ReadableSpan[] = [
     readableSpan(
       {
-        name: serverSpanName(record),
+        name: grpcSpanName(grpc, serverSpanName(record)),
         kind: SpanKind.SERVER,
         context: serverContext,
         parent: record.parentSpanId === '' ? undefined : contextFor(record.parentSpanId, true),
         startMs: record.startMs,
         endMs,
-        error: record.status >= 500,
-        attributes: serverAttributes(record, options.queryRedaction),
+        error: record.status >= 500 || grpcServerError(grpc),
+        attributes: withGrpcAttributes(serverAttributes(record, options.queryRedaction), grpc, true),
         links: links(record),
       },
       options,
@@ -242,17 +244,18 @@ export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): 
     const attemptEndMs = Math.min(startMs + attemptDurationMs(attempt), endMs);
     cursorMs = attemptEndMs;
     const errorType = attemptErrorType(attempt);
+    const last = index === attempts.length - 1; // the attempt whose response (and grpc-status) NGINX passed on
     spans.push(
       readableSpan(
         {
-          name: KNOWN_METHODS.has(record.method) ? record.method : 'HTTP',
+          name: grpcSpanName(grpc, KNOWN_METHODS.has(record.method) ? record.method : 'HTTP'),
           kind: SpanKind.CLIENT,
           context: contextFor(attemptSpanId(record.clientSpanId, index, attempts.length), false),
           parent: serverContext,
           startMs,
           endMs: attemptEndMs,
-          error: errorType !== null,
-          attributes: clientAttributes(record, attempt, index, errorType),
+          error: errorType !== null || (last && grpcClientError(grpc)),
+          attributes: withGrpcAttributes(clientAttributes(record, attempt, index, errorType), grpc, last),
           links: [],
         },
         options,

@@ -16,6 +16,7 @@ import { startNginx, type Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
 import { get, uniquePath } from '../integration/traced-nginx.js';
 import { INCOMING_PARENT, INCOMING_TRACE, TRACEPARENT, waitFor } from '../sidecar/support/e2e.js';
+import { GrpcUpstream, grpcUnary } from '../integration/grpc-upstream.js';
 import { SidecarProcess } from '../sidecar/support/sidecar-process.js';
 import { NGINX_TMPL, chartCopy, controllerConfig, controllerPod, find, helmMissing, template, type Manifest } from './support/chart.js';
 import { ingressHttpConfig, snippetOrderInTemplate } from './support/ingress-nginx-conf.js';
@@ -46,10 +47,11 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
   let sidecar: SidecarProcess;
   let sidecarDir: string;
   const otlp = new FakeOtlpReceiver();
+  const grpcBackend = new GrpcUpstream({ status: 14 });
 
   beforeAll(async () => {
     manifests = await template(chartCopy(), VALUES);
-    await otlp.start();
+    await Promise.all([otlp.start(), grpcBackend.start()]);
     const config = controllerConfig(manifests);
     const files = find(manifests, 'ConfigMap', 'njs-tracing-files').data as Record<string, string>;
     const staged = mkdtempSync(join(tmpdir(), 'njs-tracing-rendered-'));
@@ -74,6 +76,8 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
       files: copies,
       http: ingressHttpConfig({ http: atFiles(config['http-snippet']), location: atFiles(config['location-snippet']) }, [
         { path: '/', namespace: 'shop', ingress: 'web', service: 'cart', servicePort: '8080', protocol: 'HTTP', upstream: '{{upstream:cart}}' },
+        // nginx.ingress.kubernetes.io/backend-protocol: GRPC
+        { path: '/shop.Inventory/', namespace: 'shop', ingress: 'inventory', service: 'inventory', servicePort: 'grpc', protocol: 'GRPC', upstream: grpcBackend.address },
       ]),
     });
 
@@ -101,7 +105,7 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
 
   afterAll(async () => {
     await sidecar?.stop();
-    await otlp.stop();
+    await Promise.all([otlp.stop(), grpcBackend.stop()]);
   });
 
   async function serverSpan(path: string): Promise<ReceivedSpan> {
@@ -152,6 +156,25 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
       'k8s.node.name': DOWNWARD.NODE_NAME,
       'deployment.environment': 'test',
     });
+    const client = await waitFor(() => otlp.spans.find((s) => s.kind === OTLP_KIND.CLIENT && s.parentSpanId === server.spanId));
+    expect(client.spanId).toBe(clientSpanId);
+  });
+
+  it('traces a gRPC backend: context through grpc_set_header, spans under the RPC conventions', async () => {
+    const path = `/shop.Inventory/Reserve${process.pid}x${Date.now()}`;
+    const reply = await grpcUnary(nginx.port('h2'), path, { traceparent: `00-${INCOMING_TRACE}-${INCOMING_PARENT}-01` });
+    expect(reply.grpcStatus).toBe('14');
+    const call = grpcBackend.callTo(path)!;
+    const [, traceId, clientSpanId] = TRACEPARENT.exec(String(call.headers.traceparent)) ?? [];
+    expect(traceId).toBe(INCOMING_TRACE);
+    expect(call.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/); // ingress-nginx's own grpc_set_header lines
+    const server = await serverSpan(path);
+    expect(server.name).toBe(`shop.Inventory/${path.split('/')[2]}`);
+    expect(server.attributes).toMatchObject({
+      'rpc.system': 'grpc', 'rpc.service': 'shop.Inventory', 'rpc.grpc.status_code': 14,
+      'nginx.ingress.name': 'inventory', 'nginx.ingress.service.port': 'grpc', 'network.protocol.version': '2',
+    });
+    expect(server.statusCode).toBe(2); // UNAVAILABLE is a server fault: ERROR
     const client = await waitFor(() => otlp.spans.find((s) => s.kind === OTLP_KIND.CLIENT && s.parentSpanId === server.spanId));
     expect(client.spanId).toBe(clientSpanId);
   });

@@ -57,6 +57,8 @@ const DEFAULTS: Record<RecordKey, string> = {
   k_svc: 'items',
   k_port: '8080',
   err: '',
+  rpc: '',
+  gst: '',
 };
 
 /** One record line (no newline). */
