@@ -11,6 +11,7 @@ import {
   template, type Manifest,
 } from './support/chart.js';
 import { validateAll } from './support/kube-schema.js';
+import { parse as parseYaml } from 'yaml';
 
 const SCENARIOS = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
 const BUILT_SPAN_FILE = '/var/log/nginx/njs-tracing-spans.log';
@@ -35,6 +36,23 @@ describeWithHelm('helm chart helm/njs-tracing', () => {
       rendered.set(scenario, await template(chart, scenario === 'default' ? [] : ['-f', join(chart, 'ci', scenario)]));
     }
   }, 60_000);
+
+  it('documents every value in the chart README\'s table', () => {
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    const whole = new Set(['resources', 'securityContext', 'resourceAttributes', 'podSelector', 'annotations', 'labels', 'config']);
+    const paths: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      const key = path.split('.').pop()!;
+      if (value && typeof value === 'object' && !Array.isArray(value) && !whole.has(key) && Object.keys(value).length > 0) {
+        for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+      } else paths.push(path);
+    };
+    const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    walk({ global: values.global, nameOverride: '', fullnameOverride: '' }, '');
+    paths.push('ingress-nginx.enabled');
+    expect(paths.length).toBeGreaterThan(40);
+    expect(paths.filter((path) => !readme.includes(`| \`${path}\` |`))).toEqual([]);
+  });
 
   it('documents every scenario the issue names', () => {
     expect(SCENARIOS).toEqual(expect.arrayContaining(['enabled-values.yaml', 'disabled-values.yaml', 'b3-values.yaml', 'jaeger-values.yaml', 'standalone-values.yaml']));
