@@ -79,8 +79,7 @@ export const RECORD_FIELDS = [
   { key: 'k_svc', nginx: '$service_name', doc: 'ingress-nginx: backend Service name' },
   { key: 'k_port', nginx: '$service_port', doc: 'ingress-nginx: backend Service port' },
   { key: 'err', nginx: '$tracing_error', doc: 'error code when our njs code failed and fell back, else empty' },
-  { key: 'rpc', nginx: '$tracing_rpc_system', doc: 'grpc for a gRPC request (Content-Type application/grpc...), else empty', optional: true },
-  { key: 'gst', nginx: '$tracing_grpc_status', doc: 'gRPC status code of the response (0-99), else empty', optional: true },
+  { key: 'rpc', nginx: '$tracing_rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty', optional: true },
 ] as const satisfies readonly FieldSpec[];
 
 export type RecordKey = (typeof RECORD_FIELDS)[number]['key'];

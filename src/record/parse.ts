@@ -73,6 +73,13 @@ function text(value: string): string {
   return value === '-' ? '' : value;
 }
 
+/** "grpc:14" -> gRPC with status 14; "grpc:" -> gRPC without a status; anything else -> not gRPC. */
+function rpcFields(value: string): Pick<SpanRecord, 'rpcSystem' | 'grpcStatus'> {
+  const match = /^grpc:(\d{1,2})?$/.exec(value);
+  if (!match) return { rpcSystem: '', grpcStatus: null };
+  return { rpcSystem: 'grpc', grpcStatus: match[1] === undefined ? null : Number(match[1]) };
+}
+
 function integer(value: string): number {
   return /^\d+$/.test(value) ? Number(value) : 0;
 }
@@ -171,8 +178,7 @@ export function parseRecord(line: string): ParseResult {
         servicePort: text(raw.k_port),
       },
       error: text(raw.err),
-      rpcSystem: raw.rpc === 'grpc' ? 'grpc' : '',
-      grpcStatus: /^\d{1,2}$/.test(raw.gst) ? Number(raw.gst) : null,
+      ...rpcFields(raw.rpc),
     },
   };
 }

@@ -58,7 +58,6 @@ const DEFAULTS: Record<RecordKey, string> = {
   k_port: '8080',
   err: '',
   rpc: '',
-  gst: '',
 };
 
 /** One record line (no newline). */
