@@ -14,6 +14,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLogFormat } from '../src/record/log-format.js';
 import { renderSinks } from '../src/conf/sinks.js';
+import { renderPolicyConf } from '../src/k8s/policy-conf.js';
 import { bundleNjs } from './njs-bundle.js';
 import { buildSidecar } from './build-sidecar.mjs';
 import { buildReport } from './build-report.mjs';
@@ -25,7 +26,8 @@ const check = process.argv.includes('--check');
 function renderConf(name: string): string {
   return readFileSync(join(root, 'src/conf', name), 'utf8')
     .replace('@@LOG_FORMAT@@', renderLogFormat())
-    .replace('@@SINKS@@', renderSinks());
+    .replace('@@SINKS@@', renderSinks())
+    .replace('@@POLICY_MAPS@@', renderPolicyConf());
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,7 @@ import {
   parseUrl,
   type HostPort,
 } from './config-values.js';
+import { loadPolicyConfig, type PolicyConfig } from '../k8s/policy-config.js';
 
 export { ConfigError };
 
@@ -62,6 +63,8 @@ export interface SidecarConfig {
   fileExporterPath: string;
   /** Where the otlp-file exporter appends OTLP/JSON lines. */
   otlpFilePath: string;
+  /** Per-Ingress policy from annotations (src/k8s); null = off. */
+  policy: PolicyConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -205,6 +208,7 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
       username: text('jaegerUser'),
       password: raw('jaegerPassword')[1],
     },
+    policy: loadPolicyConfig(env),
   };
 }
 

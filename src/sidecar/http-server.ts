@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   address: HostPort;
   registry: Registry;
   isReady: () => boolean;
+  /** A line added to /readyz's answer (the per-Ingress policy's state). */
+  detail?: () => string;
   logger: Logger;
 }
 
@@ -22,7 +24,7 @@ export class SidecarHttpServer {
 
   /** Resolves with the bound port. */
   start(): Promise<number> {
-    const { address, registry, isReady, logger } = this.options;
+    const { address, registry, isReady, detail, logger } = this.options;
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -36,7 +38,8 @@ export class SidecarHttpServer {
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {
         const ready = isReady();
-        response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+        const extra = detail ? `${detail()}\n` : '';
+        response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end((ready ? 'ready\n' : 'not ready\n') + extra);
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }

@@ -15,6 +15,7 @@ import { SidecarMetrics } from './metrics.js';
 import { MAX_RECORD_BYTES } from '../record/fields.js';
 import { buildResource, TRACING_SCOPE } from './resource.js';
 import { UdpReceiver } from './udp-receiver.js';
+import { startPolicySync } from '../k8s/policy-sync.js';
 
 export interface RunningSidecar {
   shutdown(reason: string): Promise<void>;
@@ -43,8 +44,15 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
   );
 
   let ready = false;
+  const policy = config.policy ? await startPolicySync(config.policy, { logger, registry: metrics.registry }) : null;
   const http = config.metricsAddress
-    ? new SidecarHttpServer({ address: config.metricsAddress, registry: metrics.registry, isReady: () => ready, logger })
+    ? new SidecarHttpServer({
+        address: config.metricsAddress,
+        registry: metrics.registry,
+        isReady: () => ready && (policy?.ready() ?? true),
+        detail: policy ? () => policy.status() : undefined,
+        logger,
+      })
     : null;
   await http?.start();
 
@@ -83,6 +91,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: flushing queued spans');
         await udp?.stop();
         await file?.stop();
+        await policy?.stop();
         await Promise.all(pipelines.map((pipeline) => pipeline.shutdown(deadline)));
         await http?.stop();
         logger.info('shutdown complete');

@@ -1,0 +1,50 @@
+/**
+ * The static half of the per-Ingress policy, for the http {} block after
+ * tracing-http.conf: one map from "$namespace/$ingress_name" to a policy id,
+ * one map per knob from the id to its value (default: the controller-wide
+ * setting), and the js_var lines that make each knob read its map (contract:
+ * a later js_var overrides the default in tracing-http.conf). The entries
+ * come from files the sidecar writes (render-maps.ts); `include` with a glob
+ * that matches nothing is allowed, so nginx starts before the first policy.
+ * Maps are evaluated only when a knob is read, natively: no njs per request.
+ */
+import { POLICY_KNOBS, type PolicyKnobId } from './policy-knobs.js';
+
+/** Where the build's nginx-conf/tracing-policy.conf expects the sidecar's files. */
+export const DEFAULT_POLICY_DIR = '/var/lib/njs-tracing/policy';
+/** The generation nginx reads: a symlink the sidecar replaces atomically. */
+export const CURRENT = 'current';
+
+/** The controller-wide values; the README's defaults unless the chart says otherwise. */
+export const KNOB_DEFAULTS: Record<PolicyKnobId, string> = {
+  enabled: 'on',
+  sample_ratio: '1',
+  sampler: 'parentbased_traceidratio',
+  extract: 'w3c',
+  inject: 'w3c',
+  trust_incoming: 'on',
+  record_query: 'off',
+  route: '$location_path',
+};
+
+export function renderPolicyConf(dir: string = DEFAULT_POLICY_DIR, defaults: Partial<Record<PolicyKnobId, string>> = {}): string {
+  const current = `${dir.replace(/\/+$/, '')}/${CURRENT}`;
+  const value = (knob: PolicyKnobId) => {
+    const text = defaults[knob] ?? KNOB_DEFAULTS[knob];
+    return /^[A-Za-z0-9_.,$/]+$/.test(text) ? text : `"${text}"`;
+  };
+  return [
+    'map "$namespace/$ingress_name" $tracing_policy {',
+    '    default "";',
+    `    include ${current}/ingresses*.map;`,
+    '}',
+    ...POLICY_KNOBS.flatMap((knob) => [
+      `map $tracing_policy $tracing_policy_${knob.id} {`,
+      `    default ${value(knob.id)};`,
+      `    include ${current}/${knob.id}*.map;`,
+      '}',
+    ]),
+    ...POLICY_KNOBS.map((knob) => `js_var $tracing_${knob.id} $tracing_policy_${knob.id};`),
+    '',
+  ].join('\n');
+}
