@@ -48,6 +48,7 @@ export async function startPolicySync(
 
   let reachable = false;
   let unreachableSince: number | null = Date.now();
+  let warned = false;
   let written = false;
   let pending: NodeJS.Timeout | null = null;
   let lastWrite = 0;
@@ -66,7 +67,7 @@ export async function startPolicySync(
       const result = await reloader.reload();
       if ('reloaded' in result) {
         metrics.reloads.inc({ result: 'ok' });
-        logger.info({ ingresses: state.size, pid: result.reloaded }, 'policy written; nginx reloading');
+        logger.info({ ingresses: state.size, nginxPid: result.reloaded }, 'policy written; nginx reloading');
       } else if ('skipped' in result) {
         metrics.reloads.inc({ result: 'skipped' });
         logger.info({ ingresses: state.size, reason: result.skipped }, 'policy written; nginx will read it when it starts');
@@ -133,7 +134,8 @@ export async function startPolicySync(
     onReachability: (now, error) => {
       metrics.apiReachable.set(now ? 1 : 0);
       if (now && !reachable) logger.info('Kubernetes API reachable: following Ingress annotations');
-      if (!now && (reachable || unreachableSince === null)) {
+      if (!now && (reachable || !warned)) {
+        warned = true;
         logger.warn({ err: error }, 'Kubernetes API unreachable: the last policy stays in force; retrying with backoff');
       }
       reachable = now;

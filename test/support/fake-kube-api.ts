@@ -47,6 +47,8 @@ export class FakeKubeApi {
   readonly events: PostedEvent[] = [];
   /** Answer Event creation with 403 Forbidden (RBAC without events create). */
   forbidEvents = false;
+  /** Watches answered with 410 Gone. */
+  expiredWatches = 0;
   /** Requests seen, as "METHOD path?query". */
   readonly requests: string[] = [];
   private rv = 1;
@@ -78,7 +80,7 @@ export class FakeKubeApi {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** A kubeconfig file pointing at this server (plain HTTP, a bearer token). */
+  /** A kubeconfig file pointing at this server (plain HTTP, which client-node allows only with insecure-skip-tls-verify; a bearer token). */
   writeKubeconfig(path: string): string {
     writeFileSync(
       path,
@@ -86,7 +88,7 @@ export class FakeKubeApi {
         'apiVersion: v1',
         'kind: Config',
         'clusters:',
-        `- name: fake\n  cluster:\n    server: http://127.0.0.1:${this.port}`,
+        `- name: fake\n  cluster:\n    server: http://127.0.0.1:${this.port}\n    insecure-skip-tls-verify: true`,
         'users:',
         '- name: sidecar\n  user:\n    token: test-token',
         'contexts:',
@@ -208,6 +210,7 @@ export class FakeKubeApi {
     const oldest = this.history[0]?.rv ?? this.rv + 1;
     if (from < oldest - 1) {
       // What a real API server sends for a resourceVersion older than its watch cache.
+      this.expiredWatches++;
       this.send(response, {
         type: 'ERROR',
         object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from}` },
