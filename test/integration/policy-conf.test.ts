@@ -71,6 +71,13 @@ describeEachRuntime('policy files under nginx -t', (rt) => {
             include tracing-location.conf;
             proxy_pass http://{{upstream:echo}};
         }
+        location /set/ {
+            set $namespace "shop";
+            set $ingress_name "web";
+            set $tracing_sampler always_on;
+            include tracing-location.conf;
+            proxy_pass http://{{upstream:echo}};
+        }
         location /web/ {
             set $namespace "shop";
             set $ingress_name "web";
@@ -84,6 +91,9 @@ describeEachRuntime('policy files under nginx -t', (rt) => {
     const { upstream } = await get(nginx, '/web/x');
     // always_on overridden by the refused "$x" keeps the earlier always_off; ratio 0 would not matter for always_*.
     expect(header(upstream!, 'traceparent')).toMatch(/-0[02]$/);
+    // `set` in a location still overrides what the policy says for its Ingress.
+    const set = await get(nginx, '/set/x');
+    expect(header(set.upstream!, 'traceparent')).toMatch(/-0[13]$/);
     const long = await get(nginx, '/x');
     expect(header(long.upstream!, 'traceparent')).toMatch(/-0[13]$/);
     await nginx.stop();
