@@ -5,7 +5,8 @@
  * with the policy feature on) turns Events off with one log line, leaving the
  * log line and the metric.
  */
-import { CoreV1Api, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Ingress } from '@kubernetes/client-node';
+import { KubeApiError, kubeRequest, type KubeConfig } from './kube-api.js';
 import type { Logger } from '../sidecar/logger.js';
 
 export const EVENT_REASON = 'InvalidTracingAnnotation';
@@ -16,17 +17,15 @@ const MAX_REMEMBERED = 10_000;
 export type EventResult = 'created' | 'failed' | 'forbidden';
 
 export class IngressEvents {
-  private readonly api: CoreV1Api;
   private readonly reported = new Map<string, string>();
   private forbidden = false;
 
   constructor(
-    kubeConfig: KubeConfig,
+    private readonly kubeConfig: KubeConfig,
     private readonly logger: Logger,
     private readonly onResult: (result: EventResult) => void,
     private readonly instance: string,
   ) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
   }
 
   /** Reports `problems` on the Ingress unless exactly these were reported last; [] clears the memory. */
@@ -51,26 +50,24 @@ export class IngressEvents {
   private async create(ingress: V1Ingress, message: string): Promise<void> {
     const { namespace = 'default', name = '', uid, resourceVersion } = ingress.metadata ?? {};
     const now = new Date();
+    const event: CoreV1Event = {
+      metadata: { generateName: `${name}.`, namespace },
+      involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name, namespace, uid, resourceVersion },
+      reason: EVENT_REASON,
+      message: message.slice(0, 1024),
+      type: 'Warning',
+      source: { component: COMPONENT },
+      reportingComponent: COMPONENT,
+      reportingInstance: this.instance,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
     try {
-      await this.api.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${name}.`, namespace },
-          involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name, namespace, uid, resourceVersion },
-          reason: EVENT_REASON,
-          message: message.slice(0, 1024),
-          type: 'Warning',
-          source: { component: COMPONENT },
-          reportingComponent: COMPONENT,
-          reportingInstance: this.instance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
+      await kubeRequest(this.kubeConfig, 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, event);
       this.onResult('created');
     } catch (error) {
-      const code = (error as { code?: number }).code;
+      const code = error instanceof KubeApiError ? error.statusCode : undefined;
       if (code === 403) {
         this.forbidden = true;
         this.onResult('forbidden');

@@ -6,7 +6,10 @@
  * meanwhile; on any other error it stops, and this class restarts it with
  * exponential backoff. What was applied stays applied while the API is away.
  */
-import { KubeConfig, ListWatch, NetworkingV1Api, Watch, type V1Ingress, type V1IngressList } from '@kubernetes/client-node';
+import type { V1Ingress, V1IngressList } from '@kubernetes/client-node';
+import { ListWatch } from '@kubernetes/client-node/dist/cache.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import { KubeConfig, kubeRequest } from './kube-api.js';
 
 const PATH = '/apis/networking.k8s.io/v1/ingresses';
 
@@ -42,9 +45,8 @@ export class IngressWatcher {
 
   start(): void {
     const { kubeConfig, onUpsert, onDelete, onListed, onReachability } = this.options;
-    const api = kubeConfig.makeApiClient(NetworkingV1Api);
     const list = async (): Promise<V1IngressList> => {
-      const result = await api.listIngressForAllNamespaces();
+      const result = await kubeRequest<V1IngressList>(kubeConfig, 'GET', PATH);
       this.backoffMs = FIRST_BACKOFF_MS;
       onReachability(true);
       // The ListWatch applies the items right after this resolves; report the full set after that.

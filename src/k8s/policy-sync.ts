@@ -5,7 +5,8 @@
  * reloaded at most once per reloadIntervalMs, and a first change after a
  * quiet time goes out after a short delay.
  */
-import type { KubeConfig, V1Ingress } from '@kubernetes/client-node';
+import type { V1Ingress } from '@kubernetes/client-node';
+import type { KubeConfig } from './kube-api.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../sidecar/logger.js';
 import { RateLimitedLog } from '../sidecar/logger.js';
