@@ -8,6 +8,7 @@
  * once, so a changed jaeger-client fails the build instead of the sidecar.
  */
 import { build, type Plugin } from 'esbuild';
+import { clientNodeStubs } from './client-node-stubs.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +93,7 @@ export async function bundleSidecarSingleFile(): Promise<string> {
     format: 'cjs',
     minify: true,
     legalComments: 'none',
-    plugins: [inlineThriftIdl()],
+    plugins: [inlineThriftIdl(), clientNodeStubs()],
     logLevel: 'error',
   });
   const text = result.outputFiles[0].text;

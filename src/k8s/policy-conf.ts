@@ -48,6 +48,5 @@ export function renderPolicyConf(dir: string = DEFAULT_POLICY_DIR, defaults: Par
       `    include ${current}/${knob.id}*.map;`,
       '}',
     ]),
-    '',
   ].join('\n');
 }

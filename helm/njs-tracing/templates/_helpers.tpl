@@ -74,6 +74,12 @@ namespace.
 {{- define "njs-tracing.builtSpansFile" -}}/var/log/nginx/njs-tracing-spans.log{{- end }}
 {{- define "njs-tracing.sidecarDir" -}}/opt/njs-tracing{{- end }}
 {{- define "njs-tracing.sidecarFile" -}}njs-tracing-sidecar.cjs{{- end }}
+{{/* The per-Ingress policy's map files: an emptyDir the sidecar writes, read-only in the controller. */}}
+{{- define "njs-tracing.policyDir" -}}/etc/nginx/njs-tracing-policy{{- end }}
+{{- define "njs-tracing.policyOn" -}}
+{{- $t := .Values.global.tracing }}
+{{- if and $t.enabled (ne $t.policy.mode "off") }}true{{ end }}
+{{- end }}
 
 {{/* A knob value as nginx reads it: booleans as on/off, lists joined by commas. */}}
 {{- define "njs-tracing.onOff" -}}{{ if . }}on{{ else }}off{{ end }}{{- end }}
@@ -117,17 +123,53 @@ after it, which overrides the include's default (README, "Configuration").
 {{- if $t.enabled -}}
 js_path "{{ include "njs-tracing.filesDir" . }}/";
 include {{ include "njs-tracing.filesDir" . }}/tracing-http.conf;
+{{- if include "njs-tracing.policyOn" . }}
+{{ include "njs-tracing.policyMaps" . }}
+{{- else }}
 js_var $tracing_sampler {{ $t.sampler }};
 js_var $tracing_sample_ratio {{ include "njs-tracing.ratio" $t.sampleRatio }};
 js_var $tracing_extract {{ join "," $t.extract }};
 js_var $tracing_inject {{ join "," $t.inject }};
 js_var $tracing_trust_incoming {{ include "njs-tracing.onOff" $t.trustIncoming }};
 js_var $tracing_record_query {{ include "njs-tracing.onOff" $t.recordQuery }};
+{{- end }}
 js_var $tracing_sink {{ $t.sink }};
 js_var $tracing_traceresponse {{ include "njs-tracing.onOff" $t.traceresponse }};
 {{- with $t.snippets.http }}
 {{ . }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The per-Ingress policy (README, "Per-Ingress policy"): the maps of
+nginx-conf/tracing-policy.conf with this chart's values as their defaults
+(src/k8s/policy-conf.ts renders the same text; test/helm/policy.test.ts
+compares them). Each knob map defines the knob variable, taking over the
+js_var default of tracing-http.conf; the sidecar writes the entries.
+*/}}
+{{- define "njs-tracing.policyMaps" -}}
+{{- $t := .Values.global.tracing }}
+{{- $current := printf "%s/current" (include "njs-tracing.policyDir" .) }}
+{{- $knobs := list
+  (list "enabled" (ternary "off" "on" (eq $t.policy.mode "annotated")))
+  (list "sample_ratio" (include "njs-tracing.ratio" $t.sampleRatio))
+  (list "sampler" $t.sampler)
+  (list "extract" (join "," $t.extract))
+  (list "inject" (join "," $t.inject))
+  (list "trust_incoming" (include "njs-tracing.onOff" $t.trustIncoming))
+  (list "record_query" (include "njs-tracing.onOff" $t.recordQuery))
+  (list "route" "$location_path")
+}}
+map "$namespace/$ingress_name" $tracing_policy {
+    default "";
+    include {{ $current }}/ingresses*.map;
+}
+{{- range $knobs }}
+map $tracing_policy $tracing_{{ index . 0 }} {
+    default {{ index . 1 }};
+    include {{ $current }}/{{ index . 0 }}*.map;
+}
 {{- end }}
 {{- end }}
 
@@ -171,6 +213,11 @@ include {{ include "njs-tracing.filesDir" . }}/tracing-traceresponse.conf;
 {{- $_ := set $env "OTEL_EXPORTER_JAEGER_AGENT_HOST" $e.jaegerAgent.host }}
 {{- $_ := set $env "OTEL_EXPORTER_JAEGER_AGENT_PORT" (toString $e.jaegerAgent.port) }}
 {{- end }}
+{{- end }}
+{{- if include "njs-tracing.policyOn" . }}
+{{- $_ := set $env "NJS_TRACING_POLICY_DIR" (include "njs-tracing.policyDir" .) }}
+{{- $_ := set $env "NJS_TRACING_POLICY_HEADERS" (ternary "all" "w3c" (eq (include "njs-tracing.formatsInclude" .) "true")) }}
+{{- $_ := set $env "NJS_TRACING_POLICY_MAP_HASH_BUCKET_SIZE" (toString $t.policy.mapHashBucketSize) }}
 {{- end }}
 {{- with $t.resourceAttributes }}
 {{- $pairs := list }}
@@ -228,8 +275,17 @@ ports:
   - name: tracing-metrics
     containerPort: {{ $s.metricsPort }}
     protocol: TCP
-# No startup or readiness probe: the sidecar's health must never hold back the
-# controller's start or take the pod out of its Services. /readyz is for you.
+# No readiness probe: the sidecar's health must never take the pod out of its
+# Services. /readyz is for you.
+{{- if include "njs-tracing.policyOn" . }}
+# With the per-Ingress policy, the controller starts once the sidecar has
+# written the current policy (its first Ingress list), so a new pod never
+# serves with the defaults first; the controller needs the same API to start.
+startupProbe:
+  httpGet: {path: /readyz, port: tracing-metrics}
+  periodSeconds: 1
+  failureThreshold: 300
+{{- end }}
 livenessProbe:
   httpGet: {path: /healthz, port: tracing-metrics}
   periodSeconds: 10
@@ -248,6 +304,10 @@ volumeMounts:
   {{- end }}
   - name: njs-tracing-spans
     mountPath: {{ include "njs-tracing.spansDir" . }}
+  {{- if include "njs-tracing.policyOn" . }}
+  - name: njs-tracing-policy
+    mountPath: {{ include "njs-tracing.policyDir" . }}
+  {{- end }}
 {{- end }}
 
 {{/*
