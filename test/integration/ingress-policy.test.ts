@@ -6,7 +6,7 @@
  * own proxy_set_header lines, our includes where its http-snippet and
  * location-snippet land). The sidecar reloads nginx through its pid file.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -72,10 +72,31 @@ async function all(nginx: Nginx): Promise<Record<Location, Tracing>> {
   return result;
 }
 
-/** Polls until nginx answers as expected; the sidecar writes and reloads within its 2 s interval. */
+/**
+ * True when the nginx master has a single child: during a reload the old
+ * worker keeps accepting connections for a moment next to the new one, so
+ * answers from both configurations interleave until it has exited.
+ */
+function oneWorker(nginx: Nginx): boolean {
+  const master = readFileSync(join(nginx.prefix, 'nginx.pid'), 'utf8').trim();
+  let children = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === master) children++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children === 1;
+}
+
+/** Polls until nginx, done reloading, answers as expected; the sidecar writes and reloads within its 2 s interval. */
 async function converge(nginx: Nginx, expected: Record<Location, Tracing>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    while (!oneWorker(nginx) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const now = await all(nginx);
     if (JSON.stringify(now) === JSON.stringify(expected)) return;
     if (Date.now() > deadline) expect(now).toEqual(expected);
@@ -154,6 +175,7 @@ describeEachRuntime('per-Ingress policy from annotations', (rt: Runtime) => {
       return response.status === 503 ? response.text() : null;
     });
     expect(readyz).toContain('Kubernetes API unreachable');
+    await converge(nginx, { 'shop-web': 'off', 'shop-api': 'sampled', 'ops-admin': 'sampled', 'no-ingress': 'sampled' });
     expect(await all(nginx)).toEqual({ 'shop-web': 'off', 'shop-api': 'sampled', 'ops-admin': 'sampled', 'no-ingress': 'sampled' });
 
     api.upsert({ namespace: 'shop', name: 'web', annotations: { [P + 'sample-ratio']: '0' } });
