@@ -7,7 +7,7 @@
  */
 import type { CoreV1Event, V1Ingress } from '@kubernetes/client-node';
 import { KubeApiError, kubeRequest, type KubeConfig } from './kube-api.js';
-import type { Logger } from '../sidecar/logger.js';
+import type { Logger } from '../sidecar/observe/logger.js';
 
 export const EVENT_REASON = 'InvalidTracingAnnotation';
 const COMPONENT = 'njs-tracing';

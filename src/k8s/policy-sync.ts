@@ -8,8 +8,8 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { KubeConfig } from './kube-api.js';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../sidecar/logger.js';
-import { RateLimitedLog } from '../sidecar/logger.js';
+import type { Logger } from '../sidecar/observe/logger.js';
+import { RateLimitedLog } from '../sidecar/observe/logger.js';
 import { parseAnnotations } from './annotations.js';
 import { IngressEvents } from './ingress-events.js';
 import { ingressKey } from './ingress-key.js';

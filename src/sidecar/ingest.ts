@@ -9,10 +9,10 @@
  * would otherwise over-weight requests with bad headers).
  */
 import { parseRecord, type ParseResult, type SpanRecord } from '../record/parse.js';
-import type { SidecarMetrics } from './metrics.js';
-import { observeLayerLatency } from './layer-latency.js';
-import type { RateLimitedLog } from './logger.js';
-import { recordToSpans, type SpanMappingOptions } from './record-to-spans.js';
+import type { SidecarMetrics } from './observe/metrics.js';
+import { observeLayerLatency } from './observe/layer-latency.js';
+import type { RateLimitedLog } from './observe/logger.js';
+import { recordToSpans, type SpanMappingOptions } from './map/record-to-spans.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 export type Sink = 'udp' | 'file';

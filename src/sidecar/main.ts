@@ -5,16 +5,16 @@
  * NJS_TRACING_SHUTDOWN_TIMEOUT_MS, exit 0.
  */
 import { ConfigError, loadConfig, type SidecarConfig } from './config.js';
-import { ExportPipeline } from './export-pipeline.js';
-import { createExporter, exportConcurrency } from './exporters.js';
-import { FileTail } from './file-tail.js';
-import { SidecarHttpServer } from './http-server.js';
+import { ExportPipeline } from './export/export-pipeline.js';
+import { createExporter, exportConcurrency } from './export/exporters.js';
+import { FileTail } from './receive/file-tail.js';
+import { SidecarHttpServer } from './observe/http-server.js';
 import { Ingest } from './ingest.js';
-import { createLogger, RateLimitedLog, type Logger } from './logger.js';
-import { SidecarMetrics } from './metrics.js';
+import { createLogger, RateLimitedLog, type Logger } from './observe/logger.js';
+import { SidecarMetrics } from './observe/metrics.js';
 import { MAX_RECORD_BYTES } from '../record/fields.js';
-import { buildResource, TRACING_SCOPE } from './resource.js';
-import { UdpReceiver } from './udp-receiver.js';
+import { buildResource, TRACING_SCOPE } from './map/resource.js';
+import { UdpReceiver } from './receive/udp-receiver.js';
 import { startPolicySync } from '../k8s/policy-sync.js';
 
 export interface RunningSidecar {

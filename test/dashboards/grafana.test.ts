@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { observeLayerLatency } from '../../src/sidecar/layer-latency.js';
-import { SidecarMetrics } from '../../src/sidecar/metrics.js';
+import { observeLayerLatency } from '../../src/sidecar/observe/layer-latency.js';
+import { SidecarMetrics } from '../../src/sidecar/observe/metrics.js';
 import { record } from '../sidecar/support/spans.js';
 
 const DIR = fileURLToPath(new URL('../../dashboards/', import.meta.url));

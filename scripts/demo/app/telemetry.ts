@@ -13,7 +13,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { OtlpFileSpanExporter } from '../../../src/sidecar/otlp-file-exporter.js';
+import { OtlpFileSpanExporter } from '../../../src/sidecar/export/otlp-file-exporter.js';
 
 const env = process.env;
 const exporters = (env.OTEL_TRACES_EXPORTER || 'otlp-file').split(',').map((name) => name.trim());

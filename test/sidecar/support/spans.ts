@@ -1,8 +1,8 @@
 /** Records parsed the way the sidecar parses them, and mapped to spans, for unit tests. */
 import { parseRecord, type SpanRecord } from '../../../src/record/parse.js';
 import type { QueryRedaction } from '../../../src/sidecar/config.js';
-import { recordToSpans } from '../../../src/sidecar/record-to-spans.js';
-import { buildResource, TRACING_SCOPE } from '../../../src/sidecar/resource.js';
+import { recordToSpans } from '../../../src/sidecar/map/record-to-spans.js';
+import { buildResource, TRACING_SCOPE } from '../../../src/sidecar/map/resource.js';
 import { recordLine, type RecordOverrides } from './records.js';
 
 export const resource = buildResource({ serviceName: 'ingress-nginx', resourceAttributes: { 'k8s.pod.name': 'ingress-0' } });

@@ -6,7 +6,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_TELEMETRY_SDK_LANGUAGE, ATTR_TELEMETRY_SDK_NAME } from '@opentelemetry/semantic-conventions';
-import type { SidecarConfig } from './config.js';
+import type { SidecarConfig } from '../config.js';
 
 export const SIDECAR_VERSION = '0.1.0';
 

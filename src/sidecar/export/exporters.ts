@@ -9,7 +9,7 @@
 import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { ExporterName, SidecarConfig } from './config.js';
+import type { ExporterName, SidecarConfig } from '../config.js';
 import { FileSpanExporter } from './file-span-exporter.js';
 import { OtlpFileSpanExporter } from './otlp-file-exporter.js';
 

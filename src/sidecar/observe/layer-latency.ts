@@ -7,7 +7,7 @@
  * - upstream_connect / upstream_header (time to first byte) / upstream_response:
  *   summed over the attempts of the request.
  */
-import type { SpanRecord } from '../record/parse.js';
+import type { SpanRecord } from '../../record/parse.js';
 import type { SidecarMetrics } from './metrics.js';
 
 const NONE = 'none';

@@ -2,13 +2,13 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseRecord } from '../../src/record/parse.js';
-import { ExportPipeline, type ExportPipelineOptions } from '../../src/sidecar/export-pipeline.js';
-import { SidecarMetrics } from '../../src/sidecar/metrics.js';
-import { recordToSpans } from '../../src/sidecar/record-to-spans.js';
-import { buildResource, TRACING_SCOPE } from '../../src/sidecar/resource.js';
-import { metricValue } from './support/sidecar-process.js';
-import { recordLine } from './support/records.js';
+import { parseRecord } from '../../../src/record/parse.js';
+import { ExportPipeline, type ExportPipelineOptions } from '../../../src/sidecar/export/export-pipeline.js';
+import { SidecarMetrics } from '../../../src/sidecar/observe/metrics.js';
+import { recordToSpans } from '../../../src/sidecar/map/record-to-spans.js';
+import { buildResource, TRACING_SCOPE } from '../../../src/sidecar/map/resource.js';
+import { metricValue } from '../support/sidecar-process.js';
+import { recordLine } from '../support/records.js';
 
 /** An exporter whose backend can be switched up and down. */
 class SwitchableExporter implements SpanExporter {

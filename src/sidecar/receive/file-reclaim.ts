@@ -6,7 +6,7 @@
  * logged once and reclaiming is switched off.
  */
 import { execFile } from 'node:child_process';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observe/logger.js';
 
 /** Resolves false when punching is unsupported here and should not be tried again. */
 export function punchHole(path: string, length: number, logger: Logger): Promise<boolean> {

@@ -9,7 +9,7 @@
  *   Signature, sig, X-Goog-Signature) plus common token/password names.
  * - "none": the query as NGINX recorded it.
  */
-import type { QueryRedaction } from './config.js';
+import type { QueryRedaction } from '../config.js';
 
 export const REDACTED = 'REDACTED';
 

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/sidecar/config.js';
-import { createExporter, exportConcurrency } from '../../src/sidecar/exporters.js';
-import { FakeJaeger } from '../support/fake-jaeger.js';
-import { spans } from './support/spans.js';
+import { loadConfig } from '../../../src/sidecar/config.js';
+import { createExporter, exportConcurrency } from '../../../src/sidecar/export/exporters.js';
+import { FakeJaeger } from '../../support/fake-jaeger.js';
+import { spans } from '../support/spans.js';
 
 /** A backend that accepts requests and never answers; it notes when the client gives up on one. */
 async function silentBackend() {

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { HostPort } from './config-values.js';
+import type { HostPort } from '../config-values.js';
 import type { Logger } from './logger.js';
 
 export interface HttpServerOptions {

@@ -16,9 +16,9 @@
  */
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Logger } from './logger.js';
-import { RateLimitedLog } from './logger.js';
-import type { SidecarMetrics } from './metrics.js';
+import type { Logger } from '../observe/logger.js';
+import { RateLimitedLog } from '../observe/logger.js';
+import type { SidecarMetrics } from '../observe/metrics.js';
 
 export interface ExportPipelineOptions {
   /** Label for metrics and logs: the exporter's name (otlp, jaeger, ...). */

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/sidecar/config.js';
-import { createExporter } from '../../src/sidecar/exporters.js';
-import { OtlpFileSpanExporter } from '../../src/sidecar/otlp-file-exporter.js';
-import { parseOtlpJson } from '../../src/report/read-otlp-json.js';
-import { ms, spans } from './support/spans.js';
+import { loadConfig } from '../../../src/sidecar/config.js';
+import { createExporter } from '../../../src/sidecar/export/exporters.js';
+import { OtlpFileSpanExporter } from '../../../src/sidecar/export/otlp-file-exporter.js';
+import { parseOtlpJson } from '../../../src/report/read-otlp-json.js';
+import { ms, spans } from '../support/spans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'njs-tracing-otlp-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SidecarMetrics } from '../../src/sidecar/metrics.js';
-import { observeLayerLatency } from '../../src/sidecar/layer-latency.js';
-import { metricValue } from './support/sidecar-process.js';
-import { record } from './support/spans.js';
+import { SidecarMetrics } from '../../../src/sidecar/observe/metrics.js';
+import { observeLayerLatency } from '../../../src/sidecar/observe/layer-latency.js';
+import { metricValue } from '../support/sidecar-process.js';
+import { record } from '../support/spans.js';
 
 const LAYERS = ['total', 'nginx', 'upstream_connect', 'upstream_header', 'upstream_response'];
 

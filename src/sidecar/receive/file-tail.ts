@@ -10,7 +10,7 @@
  * holes read back as NUL bytes, which are skipped.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observe/logger.js';
 import { punchHole } from './file-reclaim.js';
 
 export interface FileTailOptions {

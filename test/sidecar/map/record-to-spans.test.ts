@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { ms, spans } from './support/spans.js';
+import { ms, spans } from '../support/spans.js';
 
 describe('record to spans', () => {
   it('makes a SERVER span with the record ids, its incoming parent, and one CLIENT span whose id was injected upstream', () => {

@@ -22,10 +22,10 @@ import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Link, type 
 import { TraceState, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { SpanRecord } from '../record/parse.js';
-import type { UpstreamAttempt } from '../record/upstream-list.js';
+import type { SpanRecord } from '../../record/parse.js';
+import type { UpstreamAttempt } from '../../record/upstream-list.js';
 import * as attr from './attribute-names.js';
-import type { QueryRedaction } from './config.js';
+import type { QueryRedaction } from '../config.js';
 import { redactQuery } from './query-redaction.js';
 import { attemptSpanId } from './span-ids.js';
 import { grpcCall, grpcClientError, grpcServerError, grpcSpanName, withGrpcAttributes } from './rpc-conventions.js';

@@ -1,8 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { recordToSpans } from '../../src/sidecar/record-to-spans.js';
-import { TRACING_SCOPE } from '../../src/sidecar/resource.js';
-import { ms, record, resource, spans } from './support/spans.js';
+import { recordToSpans } from '../../../src/sidecar/map/record-to-spans.js';
+import { TRACING_SCOPE } from '../../../src/sidecar/map/resource.js';
+import { ms, record, resource, spans } from '../support/spans.js';
 
 const client = (overrides: Parameters<typeof spans>[0]) => spans(overrides)[1];
 

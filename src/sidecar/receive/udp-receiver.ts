@@ -6,8 +6,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { HostPort } from './config-values.js';
-import type { Logger } from './logger.js';
+import type { HostPort } from '../config-values.js';
+import type { Logger } from '../observe/logger.js';
 
 export type LineHandler = (line: string) => void;
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileTail } from '../../src/sidecar/file-tail.js';
-import { UdpReceiver } from '../../src/sidecar/udp-receiver.js';
+import { FileTail } from '../../../src/sidecar/receive/file-tail.js';
+import { UdpReceiver } from '../../../src/sidecar/receive/udp-receiver.js';
 
 const logger = pino({ level: 'silent' });
 
