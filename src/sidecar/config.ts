@@ -44,8 +44,12 @@ export interface SidecarConfig {
   filePollMs: number;
   /** Where to start in a file that already exists at start-up. */
   fileStart: 'end' | 'beginning';
-  /** Punch a hole over consumed bytes every this many bytes; 0 = never. */
+  /** Punch a hole over delivered bytes every this many bytes; 0 = never. */
   fileReclaimBytes: number;
+  /** Where the file source keeps its read position; null = no checkpoint. */
+  checkpointPath: string | null;
+  /** Unread span log bytes past which the oldest are skipped; 0 = no limit. */
+  fileMaxBacklogBytes: number;
   /** /metrics, /healthz, /readyz; null = off. */
   metricsAddress: HostPort | null;
   metricsMaxLabelSets: number;
@@ -77,6 +81,9 @@ export const ENV_TABLE = [
   ['filePollMs', 'NJS_TRACING_FILE_POLL_MS', '200'],
   ['fileStart', 'NJS_TRACING_FILE_START', 'end'],
   ['fileReclaimBytes', 'NJS_TRACING_FILE_RECLAIM_BYTES', String(4 * 1024 * 1024)],
+  // Default: next to the span file (NJS_TRACING_FILE + ".checkpoint"), filled in by loadConfig.
+  ['checkpointPath', 'NJS_TRACING_CHECKPOINT_FILE', ''],
+  ['fileMaxBacklogBytes', 'NJS_TRACING_FILE_MAX_BACKLOG_BYTES', String(512 * 1024 * 1024)],
   ['metricsAddress', 'NJS_TRACING_METRICS_ADDRESS', '0.0.0.0:9464'],
   ['metricsMaxLabelSets', 'NJS_TRACING_METRICS_MAX_LABEL_SETS', '200'],
   ['logLevel', 'NJS_TRACING_LOG_LEVEL', 'info'],
@@ -120,7 +127,12 @@ const POD_ATTRIBUTES: ReadonlyArray<[Option, string]> = [
 ];
 
 /** Our own variables where an empty value turns the receiver or server off. */
-const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set(['NJS_TRACING_UDP_ADDRESS', 'NJS_TRACING_FILE', 'NJS_TRACING_METRICS_ADDRESS']);
+const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set([
+  'NJS_TRACING_UDP_ADDRESS',
+  'NJS_TRACING_FILE',
+  'NJS_TRACING_METRICS_ADDRESS',
+  'NJS_TRACING_CHECKPOINT_FILE',
+]);
 
 const MAX_PORT = 65535;
 const HOUR_MS = 3_600_000;
@@ -173,6 +185,8 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
 
   const jaegerEndpoint = text('jaegerEndpoint');
   const filePath = text('filePath');
+  const checkpointName = row('checkpointPath')[1];
+  const checkpointPath = env[checkpointName] === undefined ? (filePath === '' ? '' : `${filePath}.checkpoint`) : text('checkpointPath');
   return {
     udpAddress: optionalAddress('udpAddress'),
     udpReceiveBufferBytes: integer('udpReceiveBufferBytes', 0, 1 << 30),
@@ -180,6 +194,8 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
     filePollMs: integer('filePollMs', 10, 60_000),
     fileStart: parseChoice(...raw('fileStart'), ['end', 'beginning'] as const),
     fileReclaimBytes: integer('fileReclaimBytes', 0, Number.MAX_SAFE_INTEGER),
+    checkpointPath: filePath === '' || checkpointPath === '' ? null : checkpointPath,
+    fileMaxBacklogBytes: integer('fileMaxBacklogBytes', 0, Number.MAX_SAFE_INTEGER),
     metricsAddress: optionalAddress('metricsAddress'),
     metricsMaxLabelSets: integer('metricsMaxLabelSets', 1, 100_000),
     logLevel: parseChoice(...raw('logLevel'), LOG_LEVELS),

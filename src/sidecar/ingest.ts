@@ -3,6 +3,11 @@
  * hand the spans to every export pipeline. Never throws: whatever arrives on
  * a socket or in a file is counted and, if bad, logged (rate-limited).
  *
+ * A record from the file may wait: when an export queue has no room for its
+ * spans, handleLine returns false before counting anything, and the file
+ * source offers the same line again later (backpressure). A UDP record cannot
+ * wait: what does not fit is dropped and counted by the queue.
+ *
  * NGINX also writes records for unsampled requests whose trace headers were
  * rejected or whose njs step failed, only so that they can be counted: those
  * feed the problem counters, never spans or the latency histograms (which
@@ -14,11 +19,19 @@ import { observeLayerLatency } from './observe/layer-latency.js';
 import type { RateLimitedLog } from './observe/logger.js';
 import { recordToSpans, type SpanMappingOptions } from './map/record-to-spans.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Mark } from './receive/delivery.js';
 
 export type Sink = 'udp' | 'file';
 
 export interface SpanConsumer {
-  offer(spans: readonly ReadableSpan[]): void;
+  /** Takes what fits; file spans carry the Mark of their chunk. */
+  offer(spans: readonly ReadableSpan[], mark: Mark | null): void;
+  /** Spans that fit now. */
+  room(): number;
+  /** Spans held at most. */
+  readonly capacity: number;
+  /** Resolves when room may have grown. */
+  whenRoom(): Promise<void>;
 }
 
 /** Header names and error codes come from our njs code, but a label value must stay tame whatever arrives. */
@@ -46,32 +59,64 @@ export class Ingest {
     private readonly warnings: RateLimitedLog,
   ) {}
 
-  handleLine(line: string, sink: Sink): void {
-    this.metrics.recordsReceived.labels(sink).inc();
+  /**
+   * One record line. With a mark (the file source), returns false without
+   * counting or queueing anything when a queue has no room for its spans.
+   */
+  handleLine(line: string, sink: Sink, mark: Mark | null = null): boolean {
     const parsed = safeParse(line);
+    let spans: ReadableSpan[] | null = null;
+    if (parsed.ok && mark && (parsed.record.traceFlags & SAMPLED) !== 0) {
+      spans = this.mapSafely(parsed.record);
+      if (spans && !this.fits(spans.length)) return false;
+    }
+    this.metrics.recordsReceived.labels(sink).inc();
     if (!parsed.ok) {
       const reasonLabel = parsed.code;
       this.metrics.recordsMalformed.labels(sink, reasonLabel).inc();
       this.warnings.warn(`malformed:${reasonLabel}`, { sink, reason: parsed.reason.slice(0, 200) }, 'malformed span record');
-      return;
+      return true;
     }
-    this.handleRecord(parsed.record, sink);
+    this.handleRecord(parsed.record, sink, spans, mark);
+    return true;
   }
 
-  private handleRecord(record: SpanRecord, sink: Sink): void {
+  /** Every queue has room for `count` spans (an empty queue takes a record even if it is larger than the queue). */
+  private fits(count: number): boolean {
+    for (const consumer of this.consumers) {
+      const room = consumer.room();
+      if (room < count && room < consumer.capacity) return false;
+    }
+    return true;
+  }
+
+  /** Resolves when any queue may have room again. */
+  whenRoom(): Promise<void> {
+    return Promise.race(this.consumers.map((consumer) => consumer.whenRoom()));
+  }
+
+  private mapSafely(record: SpanRecord): ReadableSpan[] | null {
+    try {
+      return recordToSpans(record, this.mapping);
+    } catch {
+      return null; // counted as mapping_failed by handleRecord
+    }
+  }
+
+  private handleRecord(record: SpanRecord, sink: Sink, mapped: ReadableSpan[] | null, mark: Mark | null): void {
     let spans: ReadableSpan[];
     try {
       this.countProblems(record);
       if ((record.traceFlags & SAMPLED) === 0) return;
       observeLayerLatency(this.metrics, record);
-      spans = recordToSpans(record, this.mapping);
+      spans = mapped ?? recordToSpans(record, this.mapping);
     } catch (error) {
       // A validated record should always map; if not, count it rather than crash the process.
       this.metrics.recordsMalformed.labels(sink, 'mapping_failed').inc();
       this.warnings.warn('mapping_failed', { err: String(error) }, 'could not map a span record');
       return;
     }
-    for (const consumer of this.consumers) consumer.offer(spans);
+    for (const consumer of this.consumers) consumer.offer(spans, mark);
   }
 
   private countProblems(record: SpanRecord): void {

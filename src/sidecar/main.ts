@@ -1,12 +1,14 @@
 /**
  * Wires the sidecar together: config -> exporters and their queues -> ingest
  * -> receivers, plus the HTTP endpoints; and shuts it down in order on
- * SIGTERM/SIGINT: stop receiving, flush the queues within
- * NJS_TRACING_SHUTDOWN_TIMEOUT_MS, exit 0.
+ * SIGTERM/SIGINT: stop receiving, flush the queues until
+ * NJS_TRACING_SHUTDOWN_TIMEOUT_MS (a hard bound: requests still running are
+ * aborted), write the checkpoint of what was delivered, exit 0.
  */
 import { ConfigError, loadConfig, type SidecarConfig } from './config.js';
 import { ExportPipeline } from './export/export-pipeline.js';
-import { createExporter, exportConcurrency } from './export/exporters.js';
+import { createExporter, exportConcurrency, requestTimeoutMs } from './export/exporters.js';
+import { CheckpointStore } from './receive/checkpoint.js';
 import { FileTail } from './receive/file-tail.js';
 import { SidecarHttpServer } from './observe/http-server.js';
 import { Ingest } from './ingest.js';
@@ -16,6 +18,13 @@ import { MAX_RECORD_BYTES } from '../record/fields.js';
 import { buildResource, TRACING_SCOPE } from './map/resource.js';
 import { UdpReceiver } from './receive/udp-receiver.js';
 import { startPolicySync } from '../k8s/policy-sync.js';
+
+/** A last checkpoint write gets this long past the deadline: a rename and two fsyncs. */
+const CHECKPOINT_FLUSH_LIMIT_MS = 2000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 export interface RunningSidecar {
   shutdown(reason: string): Promise<void>;
@@ -29,7 +38,8 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         name,
         exporter: createExporter(name, config),
         ...config.batch,
-        maxConcurrentExports: exportConcurrency(name),
+        exportTimeoutMs: requestTimeoutMs(name, config),
+        maxConcurrentExports: exportConcurrency(name, config),
         maxRetryBackoffMs: config.maxRetryBackoffMs,
         metrics,
         logger,
@@ -66,14 +76,21 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     : null;
   await udp?.start();
 
+  const checkpoint = config.filePath && config.checkpointPath ? new CheckpointStore(config.checkpointPath, logger) : null;
   const file = config.filePath
     ? new FileTail({
         path: config.filePath,
         pollMs: config.filePollMs,
         startAt: config.fileStart,
+        resumeFrom: checkpoint?.load() ?? null,
         reclaimBytes: config.fileReclaimBytes,
+        maxBacklogBytes: config.fileMaxBacklogBytes,
         maxLineBytes: MAX_RECORD_BYTES,
-        onLine: (line) => ingest.handleLine(line, 'file'),
+        onLine: (line, mark) => ingest.handleLine(line, 'file', mark),
+        whenRoom: () => ingest.whenRoom(),
+        onCommit: (position) => checkpoint?.save(position),
+        onSkip: (bytes) => metrics.fileSkippedBytes.inc(bytes),
+        onEvent: (event) => metrics.fileEvents.labels(event).inc(),
         logger,
       })
     : null;
@@ -93,6 +110,8 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         await file?.stop();
         await policy?.stop();
         await Promise.all(pipelines.map((pipeline) => pipeline.shutdown(deadline)));
+        // What the queues delivered until the deadline is committed by now; the rest is read again next time.
+        if (checkpoint) await Promise.race([checkpoint.flush(), sleep(CHECKPOINT_FLUSH_LIMIT_MS)]);
         await http?.stop();
         logger.info('shutdown complete');
       })();

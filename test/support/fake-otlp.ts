@@ -118,6 +118,12 @@ export class FakeOtlpReceiver {
   requests = 0;
   /** When set, every request is answered with this HTTP status and nothing is kept. */
   refuseWith: number | null = null;
+  /** Sent as Retry-After with a refusal. */
+  retryAfter: string | null = null;
+  /** When true, requests are read and never answered (a hanging backend); nothing is kept. */
+  hang = false;
+  /** When set, a 200 answer carries a partial success rejecting this many spans (all spans are still kept). */
+  rejectSpans = 0;
   keepSpans = true;
   readonly headersSeen: Array<Record<string, string | string[] | undefined>> = [];
   private server: Server | null = null;
@@ -145,8 +151,9 @@ export class FakeOtlpReceiver {
       return;
     }
     this.headersSeen.push(request.headers);
+    if (this.hang) return;
     if (this.refuseWith !== null) {
-      response.writeHead(this.refuseWith).end();
+      response.writeHead(this.refuseWith, this.retryAfter ? { 'retry-after': this.retryAfter } : {}).end();
       return;
     }
     if (request.headers['content-type'] !== 'application/x-protobuf') {
@@ -156,7 +163,8 @@ export class FakeOtlpReceiver {
     const spans = decodeOtlpTraces(body);
     this.spanCount += spans.length;
     if (this.keepSpans) this.spans.push(...spans);
-    const answer = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish();
+    const partialSuccess = this.rejectSpans > 0 ? { rejectedSpans: this.rejectSpans, errorMessage: 'rejected by the test' } : undefined;
+    const answer = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({ partialSuccess })).finish();
     response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.from(answer));
   }
 

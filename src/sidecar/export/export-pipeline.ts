@@ -1,235 +1,226 @@
 /**
- * A bounded export queue in front of one SpanExporter. Unlike the SDK's
- * BatchSpanProcessor, a failed batch is not thrown away: it goes back to the
- * head of the queue and is retried with exponential backoff, so a backend
- * restart loses nothing that fits in the queue. Memory is bounded by
- * maxQueueSize (batches in flight count against it); spans that do not fit
- * are dropped and counted. Export resumes by itself when the backend answers.
- * A few batches may be in flight at once, so backend round-trip time does not
- * cap throughput.
+ * One exporter's path out: a bounded SpanQueue, a concurrency limit on
+ * requests, and a RetrySchedule.
  *
- * An export that outlives exportTimeoutMs counts as failed and its batch is
- * queued again, but the request itself keeps its concurrency slot until the
- * exporter calls back: the limit bounds requests really on the wire, not
- * only the ones still awaited. (Exporters get a request timeout no larger
- * than exportTimeoutMs, see exporters.ts, so such a request ends soon.)
+ * - Bounded: queued plus in-flight spans never exceed maxQueueSize. A source
+ *   that can wait (the file) asks room() first and waits on whenRoom(); UDP,
+ *   which cannot, has what does not fit dropped and counted (queue_full).
+ * - Retries: a retryable outcome (connection error, 429/502/503/504) puts the
+ *   batch back at the head of the queue and pauses exports per the schedule;
+ *   any other outcome drops the batch at once, counted by reason.
+ * - Delivery: exported or refused-for-good spans settle their file Marks, so
+ *   the checkpoint can move past them; spans left at shutdown do not.
+ * - Time: each request is aborted after exportTimeoutMs, and at shutdown every
+ *   request still running is aborted at the deadline: a hard bound.
  */
-import { ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Mark } from '../receive/delivery.js';
 import type { Logger } from '../observe/logger.js';
 import { RateLimitedLog } from '../observe/logger.js';
 import type { SidecarMetrics } from '../observe/metrics.js';
+import type { BatchExporter, ExportOutcome } from './outcome.js';
+import { RetrySchedule } from './retry-schedule.js';
+import { settleMarks, SpanQueue, type Batch } from './span-queue.js';
 
 export interface ExportPipelineOptions {
   /** Label for metrics and logs: the exporter's name (otlp, jaeger, ...). */
   name: string;
-  exporter: SpanExporter;
-  /** Spans held at most, including the batch in flight (OTEL_BSP_MAX_QUEUE_SIZE). */
+  exporter: BatchExporter;
+  /** Spans held at most, including the batches in flight (OTEL_BSP_MAX_QUEUE_SIZE). */
   maxQueueSize: number;
   /** Spans per export call, at most (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, <= maxQueueSize). */
   maxExportBatchSize: number;
   /** Longest a span waits for a batch to fill (OTEL_BSP_SCHEDULE_DELAY). */
   scheduledDelayMs: number;
-  /** An export not finished by then counts as failed and is retried (OTEL_BSP_EXPORT_TIMEOUT). */
+  /** A request not answered by then is aborted and retried (OTEL_BSP_EXPORT_TIMEOUT). */
   exportTimeoutMs: number;
   /** Backoff between retries doubles from 100 ms up to this. */
   maxRetryBackoffMs: number;
-  /** Export requests running at the same time, timed-out ones included, at most (default 4). */
+  /** Requests running at the same time, at most (default 4). */
   maxConcurrentExports?: number;
   metrics: SidecarMetrics;
   logger: Logger;
 }
 
-const FIRST_BACKOFF_MS = 100;
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
 
 export class ExportPipeline {
-  private readonly queue: ReadableSpan[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly queue = new SpanQueue();
   private inFlightSpans = 0;
-  /** Exporter calls not yet called back, timed-out ones included: what the concurrency limit counts. */
-  private requestsRunning = 0;
-  private readonly slotWaiters: Array<() => void> = [];
+  private readonly running = new Set<Running>();
+  private readonly retry: RetrySchedule;
   private timer: NodeJS.Timeout | null = null;
-  private consecutiveFailures = 0;
-  private retryAt = 0;
   private stopped = false;
+  private roomWaiters: Array<() => void> = [];
   private readonly warnings: RateLimitedLog;
 
   constructor(private readonly options: ExportPipelineOptions) {
     if (options.maxExportBatchSize > options.maxQueueSize) {
-      throw new TypeError(
-        `maxExportBatchSize (${options.maxExportBatchSize}) must not exceed maxQueueSize (${options.maxQueueSize})`,
-      );
+      throw new TypeError(`maxExportBatchSize (${options.maxExportBatchSize}) must not exceed maxQueueSize (${options.maxQueueSize})`);
     }
     this.warnings = new RateLimitedLog(options.logger);
+    this.retry = new RetrySchedule(options.maxRetryBackoffMs);
   }
 
-  /** Spans held: waiting plus in flight. */
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Spans held: waiting plus in flight (never above maxQueueSize). */
   get depth(): number {
     return this.queue.length + this.inFlightSpans;
+  }
+
+  /** Spans that would be accepted now. */
+  room(): number {
+    return this.stopped ? 0 : this.options.maxQueueSize - this.depth;
+  }
+
+  get capacity(): number {
+    return this.options.maxQueueSize;
+  }
+
+  /** Resolves the next time spans leave the queue (or at shutdown). */
+  whenRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   private get maxConcurrent(): number {
     return this.options.maxConcurrentExports ?? 4;
   }
 
-  /** Queues spans; whatever does not fit is dropped and counted. Never blocks. */
-  offer(spans: readonly ReadableSpan[]): void {
+  /** Queues what fits; the rest is dropped and counted (only UDP ever offers more than room()). */
+  offer(spans: readonly ReadableSpan[], mark: Mark | null): void {
     const { name, maxQueueSize, metrics } = this.options;
-    const room = this.stopped ? 0 : maxQueueSize - this.depth;
-    const accepted = Math.min(room, spans.length);
-    for (let i = 0; i < accepted; i++) this.queue.push(spans[i]);
+    const accepted = Math.min(this.room(), spans.length);
+    for (let i = 0; i < accepted; i++) this.queue.push(spans[i], mark);
+    mark?.take(accepted);
     if (accepted < spans.length) {
-      metrics.spansDropped.labels(name, 'queue_full').inc(spans.length - accepted);
+      metrics.spansDropped.labels(name, this.stopped ? 'shutdown' : 'queue_full').inc(spans.length - accepted);
       this.warnings.warn('queue_full', { exporter: name, maxQueueSize }, 'export queue full, dropping spans');
     }
-    metrics.queueDepth.labels(name).set(this.depth);
+    this.updateGauge();
     this.plan();
   }
 
-  /** Decides when the next export runs: now if a batch is full, else after the scheduled delay. */
+  private updateGauge(): void {
+    this.options.metrics.queueDepth.labels(this.options.name).set(this.depth);
+  }
+
+  /** Decides when the next export runs: now if a batch is full, else after the scheduled delay (or the retry wait). */
   private plan(): void {
-    if (this.stopped || this.queue.length === 0 || this.requestsRunning >= this.maxConcurrent) return;
-    const now = Date.now();
-    if (now >= this.retryAt && this.queue.length >= this.options.maxExportBatchSize) {
-      // Full batches go out at once, as many as the concurrency allows.
-      while (this.queue.length >= this.options.maxExportBatchSize && this.requestsRunning < this.maxConcurrent) {
+    if (this.stopped || this.queue.length === 0 || this.running.size >= this.maxConcurrent) return;
+    const wait = this.retry.waitMs;
+    if (wait === 0 && this.queue.length >= this.options.maxExportBatchSize) {
+      while (this.queue.length >= this.options.maxExportBatchSize && this.running.size < this.maxConcurrent) {
         this.startExport(this.options.exportTimeoutMs);
       }
       return;
     }
-    if (this.inFlight.size > 0 || this.timer) return; // a finishing export or the timer calls plan() again
-    const delay = now < this.retryAt ? this.retryAt - now : this.options.scheduledDelayMs;
+    if (this.timer || (wait === 0 && this.running.size > 0)) return; // a finishing export or the timer calls plan() again
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (Date.now() >= this.retryAt && this.requestsRunning < this.maxConcurrent) this.startExport(this.options.exportTimeoutMs);
+      if (this.retry.waitMs === 0 && this.queue.length > 0 && this.running.size < this.maxConcurrent) {
+        this.startExport(this.options.exportTimeoutMs);
+      }
       this.plan();
-    }, delay);
+    }, wait > 0 ? wait : this.options.scheduledDelayMs);
     this.timer.unref();
   }
 
-  private startExport(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
-    const batch = this.queue.splice(0, this.options.maxExportBatchSize);
-    this.inFlightSpans += batch.length;
-    const exporting: Promise<void> = this.send(batch, timeoutMs).finally(() => {
-      this.inFlight.delete(exporting);
-      this.inFlightSpans -= batch.length;
-      this.options.metrics.queueDepth.labels(this.options.name).set(this.depth);
-      this.plan();
-    });
-    this.inFlight.add(exporting);
-    return exporting;
+  private startExport(timeoutMs: number): void {
+    const batch = this.queue.take(this.options.maxExportBatchSize);
+    if (batch.spans.length === 0) return;
+    this.inFlightSpans += batch.spans.length;
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new Error(`export timed out after ${timeoutMs} ms`)), timeoutMs);
+    const stopTimer = this.options.metrics.exportDuration.labels(this.options.name).startTimer();
+    const entry: Running = {
+      controller,
+      done: this.options.exporter
+        .export(batch.spans, controller.signal)
+        .catch((error: unknown): ExportOutcome => ({ kind: 'retry', error: String(error) }))
+        .then((outcome) => {
+          clearTimeout(timeout);
+          stopTimer();
+          this.running.delete(entry);
+          this.inFlightSpans -= batch.spans.length;
+          this.handle(batch, outcome);
+          this.updateGauge();
+          for (const wake of this.roomWaiters.splice(0)) wake();
+          this.plan();
+        }),
+    };
+    this.running.add(entry);
   }
 
-  private async send(batch: ReadableSpan[], timeoutMs: number): Promise<void> {
-    const { name, metrics, maxRetryBackoffMs } = this.options;
-    const stopTimer = metrics.exportDuration.labels(name).startTimer();
-    const error = await this.exportOnce(batch, timeoutMs);
-    stopTimer();
-    if (error === null) {
-      metrics.spansExported.labels(name).inc(batch.length);
-      if (this.consecutiveFailures > 0) this.options.logger.info({ exporter: name }, 'export recovered');
-      this.consecutiveFailures = 0;
-      this.retryAt = 0;
+  private handle(batch: Batch, outcome: ExportOutcome): void {
+    const { name, metrics, logger } = this.options;
+    const count = batch.spans.length;
+    if (outcome.kind === 'retry') {
+      this.queue.putBack(batch);
+      metrics.exportErrors.labels(name).inc();
+      const waitMs = this.retry.failed(outcome.retryAfterMs);
+      this.warnings.warn('export_failed', { exporter: name, err: outcome.error, queued: this.depth, failures: this.retry.consecutiveFailures, retryInMs: Math.round(waitMs) }, 'export failed, will retry');
       return;
     }
-    // Back to the head of the queue: retried first once the backend answers again.
-    this.queue.unshift(...batch);
-    this.consecutiveFailures++;
-    metrics.exportErrors.labels(name).inc();
-    const backoff = Math.min(maxRetryBackoffMs, FIRST_BACKOFF_MS * 2 ** Math.min(this.consecutiveFailures - 1, 20));
-    // Jitter keeps several sidecars from retrying against a recovering backend in lockstep.
-    this.retryAt = Date.now() + backoff * (0.5 + Math.random() / 2);
-    this.warnings.warn(
-      'export_failed',
-      { exporter: name, err: error.message, queued: this.depth, failures: this.consecutiveFailures },
-      'export failed, will retry',
-    );
+    if (this.retry.succeeded()) logger.info({ exporter: name }, 'export recovered');
+    settleMarks(batch.marks);
+    if (outcome.kind === 'drop') {
+      metrics.spansDropped.labels(name, outcome.reason).inc(count);
+      this.warnings.warn(`drop:${outcome.reason}`, { exporter: name, reason: outcome.reason, err: outcome.error, spans: count }, 'backend refused a batch; dropped without retrying (the answer is not retryable)');
+      return;
+    }
+    metrics.spansExported.labels(name).inc(count - Math.min(count, outcome.rejected));
+    if (outcome.rejected > 0) {
+      metrics.spansRejected.labels(name).inc(Math.min(count, outcome.rejected));
+      this.warnings.warn('partial_success', { exporter: name, rejected: outcome.rejected, message: outcome.message?.slice(0, 200) }, 'backend rejected part of a batch');
+    }
   }
 
   /**
    * Stops accepting spans and exports what is queued until `deadline` (epoch
-   * ms); whatever is left then is dropped and counted. Safe to call twice.
+   * ms); requests still running then are aborted, and what is left is dropped
+   * and counted (file spans among them stay unsettled: they are read again
+   * after a restart). Safe to call twice.
    */
   async shutdown(deadline: number): Promise<void> {
-    const { name, metrics, exporter } = this.options;
-    if (!this.stopped) {
-      this.stopped = true;
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      while (this.depth > 0 && Date.now() < deadline) {
-        if (this.inFlight.size > 0) {
-          await Promise.race(this.inFlight);
-          continue;
-        }
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        if (this.requestsRunning >= this.maxConcurrent) {
-          // Only timed-out requests hold the slots: wait for one to end.
-          await Promise.race([new Promise<void>((resolve) => this.slotWaiters.push(resolve)), sleep(remaining)]);
-          continue;
-        }
-        if (Date.now() < this.retryAt) await sleep(Math.min(this.retryAt - Date.now(), remaining));
-        while (this.queue.length > 0 && this.requestsRunning < this.maxConcurrent) {
-          void this.startExport(Math.min(this.options.exportTimeoutMs, Math.max(1, deadline - Date.now())));
-        }
+    const { name, metrics, exporter, logger } = this.options;
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    const remaining = () => deadline - Date.now();
+    const hardStop = setTimeout(() => this.abortAll(), Math.max(0, remaining()));
+    while (this.depth > 0 && remaining() > 0) {
+      if (this.queue.length > 0 && this.running.size < this.maxConcurrent && this.retry.waitMs === 0) {
+        this.startExport(Math.max(1, Math.min(this.options.exportTimeoutMs, remaining())));
+        continue;
       }
-      // Their timeouts end at the deadline; a failed one puts its spans back to be counted below.
-      await Promise.allSettled([...this.inFlight]);
-      if (this.queue.length > 0) {
-        metrics.spansDropped.labels(name, 'shutdown').inc(this.queue.length);
-        this.options.logger.warn({ exporter: name, dropped: this.queue.length }, 'shutdown deadline reached, dropping queued spans');
-        this.queue.length = 0;
-        metrics.queueDepth.labels(name).set(0);
-      }
+      const wait = this.running.size > 0 ? [...this.running].map((entry) => entry.done) : [];
+      await Promise.race([...wait, sleep(Math.min(remaining(), this.retry.waitMs || remaining()))]);
     }
-    await withTimeout(exporter.shutdown(), Math.max(1, deadline - Date.now())).catch(() => undefined);
+    clearTimeout(hardStop);
+    this.abortAll();
+    await Promise.all([...this.running].map((entry) => entry.done));
+    const left = this.queue.drain();
+    if (left.spans.length > 0) {
+      metrics.spansDropped.labels(name, 'shutdown').inc(left.spans.length);
+      logger.warn({ exporter: name, dropped: left.spans.length }, 'shutdown deadline reached, dropping queued spans (file records among them are read again at the next start)');
+    }
+    this.updateGauge();
+    await Promise.race([exporter.shutdown().catch(() => undefined), sleep(Math.max(1, remaining()))]);
   }
 
-  /**
-   * One exporter call. Resolves to null on success, or the error, at the
-   * latest after timeoutMs; never rejects. The call holds a concurrency slot
-   * until the exporter calls back, even after the timeout gave up on it.
-   */
-  private exportOnce(batch: ReadableSpan[], timeoutMs: number): Promise<Error | null> {
-    this.requestsRunning++;
-    let released = false;
-    let abandoned = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.requestsRunning--;
-      for (const wake of this.slotWaiters.splice(0)) wake();
-      // A request still awaited is followed by its own plan() once its result is handled.
-      if (abandoned) this.plan();
-    };
-    const exported = new Promise<Error | null>((resolve) => {
-      try {
-        this.options.exporter.export(batch, (result) => {
-          release();
-          resolve(result.code === ExportResultCode.SUCCESS ? null : (result.error ?? new Error('export failed')));
-        });
-      } catch (error) {
-        release();
-        resolve(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    return withTimeout(exported, timeoutMs).catch((error: Error) => {
-      abandoned = true;
-      return error;
-    });
+  private abortAll(): void {
+    for (const entry of this.running) entry.controller.abort(new Error('shutdown deadline reached'));
   }
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

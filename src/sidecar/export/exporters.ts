@@ -1,81 +1,47 @@
 /**
- * Builds the SpanExporters OTEL_TRACES_EXPORTER names, each configured from
+ * Builds the exporters OTEL_TRACES_EXPORTER names, each configured from
  * SidecarConfig only (explicit options, so what the docs say is what runs).
- *
- * Every network request ends within OTEL_BSP_EXPORT_TIMEOUT: the export queue
- * retries a batch whose export timed out, so a request still running after
- * that could deliver the batch a second time.
+ * Every request is ended by the export pipeline's AbortSignal at
+ * OTEL_BSP_EXPORT_TIMEOUT (and for OTLP at OTEL_EXPORTER_OTLP_TIMEOUT, when
+ * shorter), so no request outlives the batch's place in the queue.
  */
 import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterName, SidecarConfig } from '../config.js';
 import { FileSpanExporter } from './file-span-exporter.js';
+import { JaegerCollectorExporter } from './jaeger-collector-exporter.js';
+import { OtlpHttpExporter } from './otlp-exporter.js';
 import { OtlpFileSpanExporter } from './otlp-file-exporter.js';
+import type { BatchExporter } from './outcome.js';
+import { SdkExporter } from './sdk-exporter.js';
 
 /**
- * Batches one exporter may have in flight. The Jaeger exporter appends every
- * export into one shared sender buffer, so concurrent exports would mix their
- * spans and their results: one at a time.
+ * Requests one exporter may have in flight. The Jaeger agent exporter (UDP)
+ * appends every export into one shared sender buffer, so concurrent exports
+ * would mix their spans and their results: one at a time.
  */
-export function exportConcurrency(name: ExporterName): number {
-  return name === 'jaeger' ? 1 : 4;
+export function exportConcurrency(name: ExporterName, config: SidecarConfig): number {
+  return name === 'jaeger' && !config.jaeger.endpoint ? 1 : 4;
 }
 
-export function createExporter(name: ExporterName, config: SidecarConfig): SpanExporter {
-  const requestTimeoutMs = Math.min(config.otlp.timeoutMs, config.batch.exportTimeoutMs);
+/** The per-request time limit: OTLP also honours OTEL_EXPORTER_OTLP_TIMEOUT when it is shorter. */
+export function requestTimeoutMs(name: ExporterName, config: SidecarConfig): number {
+  return name === 'otlp' ? Math.min(config.otlp.timeoutMs, config.batch.exportTimeoutMs) : config.batch.exportTimeoutMs;
+}
+
+export function createExporter(name: ExporterName, config: SidecarConfig): BatchExporter {
   switch (name) {
     case 'otlp':
-      return new OTLPTraceExporter({
-        url: config.otlp.url,
-        headers: config.otlp.headers,
-        timeoutMillis: requestTimeoutMs,
-      });
+      return new OtlpHttpExporter({ url: config.otlp.url, headers: config.otlp.headers });
     case 'jaeger':
-      // With an endpoint the exporter POSTs Thrift batches to the collector
-      // (/api/traces); without, it sends them over UDP to the agent (a send
-      // that never waits for an answer, so it needs no timeout).
-      return boundCollectorRequests(
-        new JaegerExporter({
-          host: config.jaeger.host,
-          port: config.jaeger.port,
-          endpoint: config.jaeger.endpoint || undefined,
-          username: config.jaeger.username || undefined,
-          password: config.jaeger.password || undefined,
-        }),
-        config.batch.exportTimeoutMs,
-      );
+      // With an endpoint: Thrift batches POSTed to the collector (/api/traces); without: UDP to the agent.
+      if (config.jaeger.endpoint) return new JaegerCollectorExporter(config.jaeger);
+      return new SdkExporter(new JaegerExporter({ host: config.jaeger.host, port: config.jaeger.port }));
     case 'console':
-      return new ConsoleSpanExporter();
+      return new SdkExporter(new ConsoleSpanExporter());
     case 'file':
-      return new FileSpanExporter(config.fileExporterPath);
+      return new SdkExporter(new FileSpanExporter(config.fileExporterPath));
     case 'otlp-file':
-      return new OtlpFileSpanExporter(config.otlpFilePath);
+      return new SdkExporter(new OtlpFileSpanExporter(config.otlpFilePath));
   }
-}
-
-interface JaegerInternals {
-  _getSender(span: unknown): { _httpOptions?: Record<string, unknown> };
-}
-
-/**
- * jaeger-client's HTTPSender passes its timeout to http.request as `timeout`,
- * which only reports an idle socket and never ends the request, so a collector
- * that accepts and never answers would hold an export forever. Give each
- * collector request its own AbortSignal instead (http.request copies the
- * options, reading the getter once per request). This reaches into private
- * fields; test/sidecar/exporters.test.ts fails if an upgrade moves them.
- */
-function boundCollectorRequests(exporter: JaegerExporter, timeoutMs: number): JaegerExporter {
-  const internals = exporter as unknown as JaegerInternals;
-  const getSender = internals._getSender.bind(exporter);
-  internals._getSender = (span) => {
-    const sender = getSender(span);
-    const options = sender._httpOptions;
-    if (options && !Object.prototype.hasOwnProperty.call(options, 'signal')) {
-      Object.defineProperty(options, 'signal', { enumerable: true, get: () => AbortSignal.timeout(timeoutMs) });
-    }
-    return sender;
-  };
-  return exporter;
 }

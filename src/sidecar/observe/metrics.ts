@@ -36,13 +36,30 @@ export class SidecarMetrics {
   });
   readonly spansDropped = new Counter({
     name: `${PREFIX}spans_dropped_total`,
-    help: 'Spans dropped, by exporter and reason (queue_full, shutdown)',
+    help: 'Spans dropped, by exporter and reason (queue_full, shutdown, http_<status> for a refused batch, encode_failed)',
     labelNames: ['exporter', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly spansRejected = new Counter({
+    name: `${PREFIX}spans_rejected_total`,
+    help: 'Spans the backend refused in a partial success answer (OTLP rejected_spans), by exporter',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly fileSkippedBytes = new Counter({
+    name: `${PREFIX}file_skipped_bytes_total`,
+    help: 'Unread span log bytes skipped because the backlog passed NJS_TRACING_FILE_MAX_BACKLOG_BYTES',
+    registers: [this.registry],
+  });
+  readonly fileEvents = new Counter({
+    name: `${PREFIX}file_events_total`,
+    help: 'Span log events: rotated, truncated, replaced (checkpoint fingerprint mismatch), checkpointed_file_gone',
+    labelNames: ['event'] as const,
     registers: [this.registry],
   });
   readonly exportErrors = new Counter({
     name: `${PREFIX}export_errors_total`,
-    help: 'Failed export attempts (each is retried with backoff), by exporter',
+    help: 'Export attempts that failed in a retryable way (connection error, timeout, HTTP 429/502/503/504), by exporter',
     labelNames: ['exporter'] as const,
     registers: [this.registry],
   });
@@ -55,7 +72,7 @@ export class SidecarMetrics {
   });
   readonly queueDepth = new Gauge({
     name: `${PREFIX}queue_spans`,
-    help: 'Spans waiting in the export queue, by exporter',
+    help: 'Spans held by the export queue, waiting or in flight (at most OTEL_BSP_MAX_QUEUE_SIZE), by exporter',
     labelNames: ['exporter'] as const,
     registers: [this.registry],
   });

@@ -1,92 +1,142 @@
+/**
+ * The exporters' requests against real HTTP servers on loopback: how each
+ * answer is read (OTLP specification rules, also for the Jaeger collector),
+ * partial success, and that an abort really ends the request.
+ */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/sidecar/config.js';
-import { createExporter, exportConcurrency } from '../../../src/sidecar/export/exporters.js';
+import { createExporter, exportConcurrency, requestTimeoutMs } from '../../../src/sidecar/export/exporters.js';
+import { parseRetryAfter } from '../../../src/sidecar/export/outcome.js';
 import { FakeJaeger } from '../../support/fake-jaeger.js';
+import { FakeOtlpReceiver } from '../../support/fake-otlp.js';
 import { spans } from '../support/spans.js';
 
-/** A backend that accepts requests and never answers; it notes when the client gives up on one. */
-async function silentBackend() {
-  const closedAfterMs: number[] = [];
-  const server: Server = createServer((request) => {
-    const started = Date.now();
+/** A backend that answers every request with `status` (or never, when null); it notes when a connection closes. */
+async function backend(status: number | null, headers: Record<string, string> = {}) {
+  const closed: number[] = [];
+  const server: Server = createServer((request, response) => {
     request.resume();
-    request.socket.once('close', () => closedAfterMs.push(Date.now() - started));
+    request.socket.once('close', () => closed.push(Date.now()));
+    if (status !== null) request.on('end', () => response.writeHead(status, headers).end());
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  return { port, closedAfterMs, stop: () => (server.closeAllConnections(), new Promise((resolve) => server.close(resolve))) };
+  return { port, closed, stop: () => (server.closeAllConnections(), new Promise((resolve) => server.close(resolve))) };
 }
 
-let backend: Awaited<ReturnType<typeof silentBackend>> | null = null;
-let exporter: SpanExporter | null = null;
+const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
-  await exporter?.shutdown().catch(() => undefined);
-  await backend?.stop();
-  exporter = backend = null;
+  for (const stop of stops.splice(0)) await stop();
 });
 
-/** Exports one record's spans; resolves with the result and how long it took. */
-function exportOnce(target: SpanExporter): Promise<{ result: ExportResult; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => target.export(spans(), (result) => resolve({ result, ms: Date.now() - started })));
-}
+const otlpAt = (port: number) => createExporter('otlp', loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` }));
+const jaegerAt = (url: string) => createExporter('jaeger', loadConfig({ OTEL_EXPORTER_JAEGER_ENDPOINT: url }));
+const never = () => new AbortController().signal;
 
-describe('exporter request timeouts never exceed OTEL_BSP_EXPORT_TIMEOUT', () => {
-  it('OTLP: ends the request after the export timeout when it is shorter than OTEL_EXPORTER_OTLP_TIMEOUT', async () => {
-    backend = await silentBackend();
-    const config = loadConfig({
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${backend.port}/v1/traces`,
-      OTEL_EXPORTER_OTLP_TIMEOUT: '10000',
-      OTEL_BSP_EXPORT_TIMEOUT: '300',
-    });
-    exporter = createExporter('otlp', config);
-    const { result, ms } = await exportOnce(exporter);
-    expect(result.code).toBe(ExportResultCode.FAILED);
-    expect(ms).toBeLessThan(2000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(backend.closedAfterMs.length).toBeGreaterThanOrEqual(1); // aborted, not left running
+describe('OTLP exporter reads answers as the OTLP specification says', () => {
+  it.each([
+    [429, { kind: 'retry', retryAfterMs: 7000 }],
+    [502, { kind: 'retry' }],
+    [503, { kind: 'retry', retryAfterMs: 7000 }],
+    [504, { kind: 'retry' }],
+    [400, { kind: 'drop', reason: 'http_400' }],
+    [401, { kind: 'drop', reason: 'http_401' }],
+    [404, { kind: 'drop', reason: 'http_404' }],
+    [413, { kind: 'drop', reason: 'http_413' }],
+    [500, { kind: 'drop', reason: 'http_500' }],
+  ])('HTTP %i', async (status, expected) => {
+    const server = await backend(status, status === 429 || status === 503 ? { 'retry-after': '7' } : {});
+    stops.push(server.stop);
+    expect(await otlpAt(server.port).export(spans(), never())).toMatchObject(expected);
   });
 
-  it('Jaeger collector: aborts a request the collector never answers after the export timeout', async () => {
-    backend = await silentBackend();
-    const config = loadConfig({
-      OTEL_EXPORTER_JAEGER_ENDPOINT: `http://127.0.0.1:${backend.port}/api/traces`,
-      OTEL_BSP_EXPORT_TIMEOUT: '300',
-    });
-    exporter = createExporter('jaeger', config);
-    const { result, ms } = await exportOnce(exporter);
-    expect(result.code).toBe(ExportResultCode.FAILED);
-    expect(ms).toBeGreaterThanOrEqual(250);
-    expect(ms).toBeLessThan(2000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(backend.closedAfterMs).toHaveLength(1);
-    // The next export gets a fresh deadline, not the spent one.
-    const again = await exportOnce(exporter);
-    expect(again.ms).toBeGreaterThanOrEqual(250);
+  it('retries when nothing listens', async () => {
+    const server = await backend(200);
+    await server.stop();
+    expect(await otlpAt(server.port).export(spans(), never())).toMatchObject({ kind: 'retry', error: expect.stringContaining('ECONNREFUSED') });
   });
 
-  it('Jaeger collector: a deadline passing after a request ended harms no later request on the kept-alive connection', async () => {
+  it('delivers the spans, and counts a partial success', async () => {
+    const receiver = await new FakeOtlpReceiver().start();
+    stops.push(() => receiver.stop());
+    const exporter = otlpAt(receiver.port);
+    expect(await exporter.export(spans(), never())).toEqual({ kind: 'ok', rejected: 0 });
+    receiver.rejectSpans = 1;
+    expect(await exporter.export(spans(), never())).toEqual({ kind: 'ok', rejected: 1, message: 'rejected by the test' });
+    expect(receiver.spans).toHaveLength(4);
+  });
+
+  it('ends the request on the wire when aborted', async () => {
+    const server = await backend(null);
+    stops.push(server.stop);
+    const controller = new AbortController();
+    const exporting = otlpAt(server.port).export(spans(), controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const abortedAt = Date.now();
+    controller.abort(new Error('deadline'));
+    expect(await exporting).toMatchObject({ kind: 'retry' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.closed.length).toBe(1);
+    expect(server.closed[0]).toBeGreaterThanOrEqual(abortedAt);
+  });
+});
+
+describe('Jaeger collector exporter: one request per export, same answer rules', () => {
+  it('POSTs one Thrift batch the collector decodes', async () => {
     const jaeger = await new FakeJaeger().start();
-    try {
-      exporter = createExporter('jaeger', loadConfig({ OTEL_EXPORTER_JAEGER_ENDPOINT: jaeger.collectorUrl, OTEL_BSP_EXPORT_TIMEOUT: '100' }));
-      for (let i = 0; i < 4; i++) {
-        expect((await exportOnce(exporter)).result.code, `export ${i}`).toBe(ExportResultCode.SUCCESS);
-        await new Promise((resolve) => setTimeout(resolve, 60)); // the previous request's deadline passes mid-way
-      }
-      expect(jaeger.spans).toHaveLength(8);
-    } finally {
-      await jaeger.stop();
-    }
+    stops.push(() => jaeger.stop());
+    const exporter = jaegerAt(jaeger.collectorUrl);
+    const many = Array.from({ length: 150 }, () => spans()).flat(); // over jaeger-client's 100-span sender flushes
+    expect(await exporter.export(many, never())).toEqual({ kind: 'ok', rejected: 0 });
+    expect(jaeger.spans).toHaveLength(300);
   });
 
-  it('exports one Jaeger batch at a time: its sender buffer is shared between exports', () => {
-    expect(exportConcurrency('jaeger')).toBe(1);
-    expect(exportConcurrency('otlp')).toBeGreaterThan(1);
+  it.each([
+    [503, 'retry'],
+    [400, 'drop'],
+    [500, 'drop'],
+  ])('HTTP %i -> %s', async (status, kind) => {
+    const server = await backend(status);
+    stops.push(server.stop);
+    expect(await jaegerAt(`http://127.0.0.1:${server.port}/api/traces`).export(spans(), never())).toMatchObject({ kind });
+  });
+
+  it('ends the request on the wire when aborted', async () => {
+    const server = await backend(null);
+    stops.push(server.stop);
+    const controller = new AbortController();
+    const exporting = jaegerAt(`http://127.0.0.1:${server.port}/api/traces`).export(spans(), controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    expect(await exporting).toMatchObject({ kind: 'retry' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.closed.length).toBe(1);
+  });
+});
+
+describe('exporter settings', () => {
+  it('reads Retry-After as seconds or as an HTTP date, capped', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 10)).toUTCString(), Date.UTC(2030, 0, 1))).toBe(10_000);
+    expect(parseRetryAfter('86400')).toBe(300_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it('bounds each request by the export timeout, and OTLP also by its own timeout', () => {
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_TIMEOUT: '10000', OTEL_BSP_EXPORT_TIMEOUT: '300' });
+    expect(requestTimeoutMs('otlp', config)).toBe(300);
+    expect(requestTimeoutMs('otlp', loadConfig({ OTEL_EXPORTER_OTLP_TIMEOUT: '200' }))).toBe(200);
+    expect(requestTimeoutMs('jaeger', config)).toBe(300);
+  });
+
+  it('runs one Jaeger agent export at a time (its UDP sender buffer is shared), several collector and OTLP requests', () => {
+    expect(exportConcurrency('jaeger', loadConfig({}))).toBe(1);
+    expect(exportConcurrency('jaeger', loadConfig({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'http://j:14268/api/traces' }))).toBe(4);
+    expect(exportConcurrency('otlp', loadConfig({}))).toBe(4);
   });
 });

@@ -1,10 +1,12 @@
 import { createSocket } from 'node:dgram';
-import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import type { FilePosition } from '../../../src/sidecar/receive/checkpoint.js';
+import type { Mark } from '../../../src/sidecar/receive/delivery.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileTail } from '../../../src/sidecar/receive/file-tail.js';
+import { FileTail, ROTATE_WAIT_MS, type FileTailOptions } from '../../../src/sidecar/receive/file-tail.js';
 import { UdpReceiver } from '../../../src/sidecar/receive/udp-receiver.js';
 
 const logger = pino({ level: 'silent' });
@@ -68,17 +70,23 @@ describe('file tail', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function follow(options: { startAt?: 'end' | 'beginning'; reclaimBytes?: number; maxLineBytes?: number } = {}) {
+  function follow(options: Partial<FileTailOptions> = {}) {
     tail = new FileTail({
       path,
       pollMs: 20,
-      startAt: options.startAt ?? 'end',
-      reclaimBytes: options.reclaimBytes ?? 0,
-      maxLineBytes: options.maxLineBytes ?? 8192,
-      onLine: (line) => lines.push(line),
+      startAt: 'end',
+      resumeFrom: null,
+      reclaimBytes: 0,
+      maxBacklogBytes: 0,
+      maxLineBytes: 8192,
+      // Every line is delivered at once.
+      onLine: (line) => (lines.push(line), true),
+      whenRoom: () => new Promise(() => undefined),
       logger,
+      ...options,
     });
     tail.start();
+    return tail;
   }
 
   it('waits for a file that does not exist yet and reads it from its first byte', async () => {
@@ -125,8 +133,26 @@ describe('file tail', () => {
     await rename(path, `${path}.1`);
     await appendFile(`${path}.1`, 'late write to the old file\n');
     await writeFile(path, 'after\n');
-    await until(() => lines.length === 3);
+    await until(() => lines.length === 3, 5000);
     expect(lines).toEqual(['before', 'late write to the old file', 'after']);
+  });
+
+  it('keeps the rotated file open while NGINX has not reopened, and until it has been quiet after the new file appeared', async () => {
+    await writeFile(path, '');
+    follow();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await rename(path, `${path}.1`);
+    // The path is gone for a while; NGINX still appends to the old file.
+    for (let i = 0; i < 3; i++) {
+      await appendFile(`${path}.1`, `old ${i}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await writeFile(path, 'new 0\n');
+    // A worker that reopens late still writes to the old file after the new one exists.
+    await new Promise((resolve) => setTimeout(resolve, ROTATE_WAIT_MS / 2));
+    await appendFile(`${path}.1`, 'old late\n');
+    await until(() => lines.includes('new 0'), 5000);
+    expect(lines).toEqual(['old 0', 'old 1', 'old 2', 'old late', 'new 0']);
   });
 
   it('reads from 0 again when the file is truncated', async () => {
@@ -168,5 +194,168 @@ describe('file tail', () => {
     follow({ startAt: 'beginning' });
     await until(() => lines.includes('after the hole'));
     expect(lines.every((text) => !text.includes('\u0000'))).toBe(true);
+  });
+});
+
+describe('file tail: delivery, checkpoints and budget', () => {
+  let dir: string;
+  let path: string;
+  let tail: FileTail | null;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'njs-tracing-tail-'));
+    path = join(dir, 'spans.log');
+    tail = null;
+  });
+  afterEach(async () => {
+    await tail?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A consumer with room for `room` lines until release(); committed positions are collected. */
+  function consumer(room = Infinity) {
+    const state = {
+      lines: [] as string[],
+      held: [] as Mark[],
+      commits: [] as FilePosition[],
+      room,
+      wake: () => undefined as void,
+      release() {
+        for (const mark of state.held.splice(0)) mark.settle(1);
+        state.room = Infinity;
+        state.wake();
+      },
+    };
+    const options: Partial<FileTailOptions> = {
+      onLine: (line, mark) => {
+        if (state.room <= 0) return false;
+        state.room--;
+        state.lines.push(line);
+        mark.take(1);
+        state.held.push(mark);
+        return true;
+      },
+      whenRoom: () => new Promise<void>((resolve) => (state.wake = resolve)),
+      onCommit: (position) => state.commits.push(position),
+    };
+    return { state, options };
+  }
+
+  function follow(options: Partial<FileTailOptions>) {
+    tail = new FileTail({
+      path,
+      pollMs: 20,
+      startAt: 'beginning',
+      resumeFrom: null,
+      reclaimBytes: 0,
+      maxBacklogBytes: 0,
+      maxLineBytes: 8192,
+      onLine: () => true,
+      whenRoom: () => new Promise(() => undefined),
+      logger,
+      ...options,
+    });
+    tail.start();
+    return tail;
+  }
+
+  const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
+
+  it('waits instead of dropping when the consumer is full, then goes on from the refused line', async () => {
+    await writeFile(path, numbered(0, 10).join('\n') + '\n');
+    const { state, options } = consumer(4);
+    follow(options);
+    await until(() => state.lines.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(state.lines).toEqual(numbered(0, 4));
+    state.release();
+    await until(() => state.lines.length === 10);
+    expect(state.lines).toEqual(numbered(0, 10));
+  });
+
+  it('commits a position only once the lines before it are delivered, and resumes exactly there', async () => {
+    const text = numbered(0, 6).join('\n') + '\n';
+    await writeFile(path, text);
+    const { state, options } = consumer();
+    follow(options);
+    await until(() => state.lines.length === 6);
+    expect(state.commits).toEqual([]);
+    state.release();
+    await until(() => state.commits.length > 0);
+    const committed = state.commits.at(-1)!;
+    expect(committed.offset).toBe(Buffer.byteLength(text));
+    await tail!.stop();
+
+    await appendFile(path, numbered(6, 9).join('\n') + '\n');
+    const next = consumer();
+    follow({ ...next.options, resumeFrom: committed, startAt: 'end' });
+    await until(() => next.state.lines.length === 3);
+    expect(next.state.lines).toEqual(numbered(6, 9));
+  });
+
+  it('resumes in the rotated file found by its inode, then reads the new file from 0', async () => {
+    await writeFile(path, numbered(0, 4).join('\n') + '\n');
+    const first = consumer();
+    follow(first.options);
+    await until(() => first.state.lines.length === 4);
+    first.state.release();
+    await until(() => first.state.commits.length > 0);
+    await tail!.stop();
+    // While the sidecar is down: more records, a rotation, records in the new file.
+    await appendFile(path, numbered(4, 6).join('\n') + '\n');
+    await rename(path, `${path}.1`);
+    await writeFile(path, numbered(6, 8).join('\n') + '\n');
+    const second = consumer();
+    follow({ ...second.options, resumeFrom: first.state.commits.at(-1)! });
+    await until(() => second.state.lines.length === 4, 5000);
+    expect(second.state.lines).toEqual(numbered(4, 8));
+  });
+
+  it('reads from 0 when the checkpointed file was replaced by another with the same inode', async () => {
+    await writeFile(path, numbered(0, 4).join('\n') + '\n');
+    const first = consumer();
+    follow(first.options);
+    await until(() => first.state.lines.length === 4);
+    first.state.release();
+    await until(() => first.state.commits.length > 0);
+    await tail!.stop();
+    // Same inode, other content of at least the same length.
+    await writeFile(path, ['other 0', 'other 1', 'other 2', 'other 3', 'other 4'].join('\n') + '\n');
+    const events: string[] = [];
+    const second = consumer();
+    follow({ ...second.options, resumeFrom: first.state.commits.at(-1)!, onEvent: (event) => events.push(event) });
+    await until(() => second.state.lines.length === 5);
+    expect(second.state.lines[0]).toBe('other 0');
+    expect(events).toEqual(['replaced']);
+  });
+
+  it('skips and counts the oldest unread bytes past the backlog budget, landing on a line start', async () => {
+    const lines = numbered(0, 100).map((line) => line.padEnd(99, '.'));
+    await writeFile(path, lines.join('\n') + '\n'); // 100 lines of 100 bytes
+    let skipped = 0;
+    const { state, options } = consumer();
+    follow({ ...options, maxBacklogBytes: 2500, onSkip: (bytes) => (skipped += bytes) });
+    await until(() => state.lines.length >= 25);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(skipped).toBe(7500);
+    expect(state.lines).toEqual(lines.slice(75));
+  });
+
+  it('punches out only what was delivered, keeping the bytes the fingerprint needs', async () => {
+    const line = 'y'.repeat(1023);
+    await writeFile(path, `${line}\n`.repeat(16));
+    const { state, options } = consumer();
+    follow({ ...options, reclaimBytes: 4096 });
+    await until(() => state.lines.length === 16);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const holes = async () => (await readFile(path)).indexOf(Buffer.from('y'));
+    expect(await holes()).toBe(0); // nothing delivered yet: nothing punched
+    state.release();
+    await until(() => state.commits.length > 0);
+    // Reclaiming is asynchronous (fallocate); wait for it.
+    const deadline = Date.now() + 5000;
+    while ((await holes()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const firstData = await holes();
+    expect(firstData).toBe(12288); // 16 KiB delivered, minus the 64-byte fingerprint window, in whole 4 KiB blocks
   });
 });
