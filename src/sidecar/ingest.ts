@@ -68,7 +68,7 @@ export class Ingest {
     let spans: ReadableSpan[] | null = null;
     if (parsed.ok && mark && (parsed.record.traceFlags & SAMPLED) !== 0) {
       spans = this.mapSafely(parsed.record);
-      if (spans && !this.fits(spans.length)) return false;
+      if (spans && !(this.fits(spans.length) && mark.tracker.canHold(spans.length * this.consumers.length))) return false;
     }
     this.metrics.recordsReceived.labels(sink).inc();
     if (!parsed.ok) {

@@ -86,6 +86,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         reclaimBytes: config.fileReclaimBytes,
         maxBacklogBytes: config.fileMaxBacklogBytes,
         maxLineBytes: MAX_RECORD_BYTES,
+        maxUncommitted: pipelines.reduce((sum, pipeline) => sum + pipeline.capacity, 0),
         onLine: (line, mark) => ingest.handleLine(line, 'file', mark),
         whenRoom: () => ingest.whenRoom(),
         onCommit: (position) => checkpoint?.save(position),

@@ -15,14 +15,22 @@ describe('configuration', () => {
     expect(config.batch).toEqual({ maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMs: 1000, exportTimeoutMs: 30000 });
   });
 
-  it('turns a receiver or the metrics server off with an empty value', () => {
+  it('turns a receiver, the checkpoint or the metrics server off with an empty value', () => {
     const config = loadConfig({ NJS_TRACING_UDP_ADDRESS: '', NJS_TRACING_FILE: '', NJS_TRACING_METRICS_ADDRESS: '' });
-    expect([config.udpAddress, config.filePath, config.metricsAddress]).toEqual([null, null, null]);
+    expect([config.udpAddress, config.filePath, config.metricsAddress, config.checkpointPath]).toEqual([null, null, null, null]);
+    expect(loadConfig({ NJS_TRACING_CHECKPOINT_FILE: '' }).checkpointPath).toBeNull();
+  });
+
+  it('keeps the checkpoint next to the span file unless told otherwise', () => {
+    expect(loadConfig({}).checkpointPath).toBe('/var/log/nginx/njs-tracing-spans.log.checkpoint');
+    expect(loadConfig({ NJS_TRACING_FILE: '/logs/s.log' }).checkpointPath).toBe('/logs/s.log.checkpoint');
+    expect(loadConfig({ NJS_TRACING_CHECKPOINT_FILE: '/state/cp' }).checkpointPath).toBe('/state/cp');
+    expect(loadConfig({}).fileMaxBacklogBytes).toBe(512 * 1024 * 1024);
   });
 
   it('treats every other variable set to the empty string (or blanks) as unset, as the OpenTelemetry spec says', () => {
     const names = ENV_TABLE.map(([, name]) => name).filter(
-      (name) => !['NJS_TRACING_UDP_ADDRESS', 'NJS_TRACING_FILE', 'NJS_TRACING_METRICS_ADDRESS'].includes(name),
+      (name) => !['NJS_TRACING_UDP_ADDRESS', 'NJS_TRACING_FILE', 'NJS_TRACING_METRICS_ADDRESS', 'NJS_TRACING_CHECKPOINT_FILE'].includes(name),
     );
     for (const blank of ['', '  ']) {
       expect(loadConfig(Object.fromEntries(names.map((name) => [name, blank])))).toEqual(loadConfig({}));

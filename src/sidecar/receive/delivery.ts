@@ -6,18 +6,27 @@
  * order, so the committed position is the end of the longest fully delivered
  * prefix — what the checkpoint stores. Spans dropped at shutdown are never
  * settled: their lines are read again after the restart.
+ *
+ * The tracker also bounds how far reading runs ahead of the committed
+ * position (`held` shares at most `limit`, the queues' capacity): out-of-order
+ * answers cannot pile up delivered-but-uncommitted spans, which is what a
+ * SIGKILL would send twice.
  */
 import type { FilePosition } from './checkpoint.js';
 
 export class Mark {
   private pending = 0;
+  /** Shares taken in all, released from the tracker's `held` when this mark is committed. */
+  taken = 0;
   position: FilePosition | null = null;
 
-  constructor(private readonly tracker: DeliveryTracker) {}
+  constructor(readonly tracker: DeliveryTracker) {}
 
-  /** One more span to deliver before this chunk counts as delivered. */
+  /** More spans to deliver before this chunk counts as delivered. */
   take(count: number): void {
     this.pending += count;
+    this.taken += count;
+    this.tracker.held += count;
   }
 
   settle(count: number): void {
@@ -40,8 +49,19 @@ export class DeliveryTracker {
   private readonly marks: Mark[] = [];
   private head = 0;
   committed: FilePosition | null = null;
+  /** Span shares taken by marks not yet committed. */
+  held = 0;
 
-  constructor(private readonly onCommit: (position: FilePosition) => void) {}
+  /** @param limit shares held at most before the source should wait (Infinity: no limit) */
+  constructor(
+    private readonly onCommit: (position: FilePosition) => void,
+    readonly limit = Infinity,
+  ) {}
+
+  /** Whether `count` more shares may be taken now (one record always may when nothing is held). */
+  canHold(count: number): boolean {
+    return this.held === 0 || this.held + count <= this.limit;
+  }
 
   open(): Mark {
     const mark = new Mark(this);
@@ -56,14 +76,22 @@ export class DeliveryTracker {
 
   advance(): void {
     let last: FilePosition | null = null;
-    while (this.head < this.marks.length && this.marks[this.head].done) last = this.marks[this.head++].position;
+    while (this.head < this.marks.length && this.marks[this.head].done) {
+      const mark = this.marks[this.head++];
+      this.held -= mark.taken;
+      last = mark.position;
+    }
     if (this.head > 1024 && this.head * 2 > this.marks.length) {
       this.marks.splice(0, this.head);
       this.head = 0;
     }
-    if (last) {
+    if (last && !samePosition(last, this.committed)) {
       this.committed = last;
       this.onCommit(last);
     }
   }
+}
+
+function samePosition(a: FilePosition, b: FilePosition | null): boolean {
+  return b !== null && a.offset === b.offset && a.ino === b.ino && a.dev === b.dev;
 }

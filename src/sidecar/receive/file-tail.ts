@@ -50,6 +50,8 @@ export interface FileTailOptions {
   whenRoom(): Promise<void>;
   /** Each newly delivered position (for the checkpoint). */
   onCommit?(position: FilePosition): void;
+  /** Span shares (spans x queues) read but not yet committed, at most; see DeliveryTracker. */
+  maxUncommitted?: number;
   onSkip?(bytes: number): void;
   onEvent?(event: FileEvent): void;
   logger: Logger;
@@ -78,8 +80,12 @@ export class FileTail {
   private readonly lines: LineSplitter;
   private readonly tracker: DeliveryTracker;
   private firstLook = true;
-  /** When a different file was first seen at the path while reading a rotated one. */
-  private successorSince: number | null = null;
+  /**
+   * Files that replaced the one being read, oldest first, each opened as soon
+   * as it was seen at the path: one rotated away too before its turn is
+   * still read.
+   */
+  private successors: Array<{ file: OpenFile; since: number }> = [];
   private reclaimedUpTo = 0;
   private reclaiming = false;
   /** Switched off for good when the filesystem cannot punch holes. */
@@ -96,7 +102,7 @@ export class FileTail {
     this.tracker = new DeliveryTracker((position) => {
       options.onCommit?.(position);
       this.reclaim(position);
-    });
+    }, options.maxUncommitted ?? Infinity);
   }
 
   start(): void {
@@ -115,6 +121,7 @@ export class FileTail {
     this.wake?.();
     await this.loop;
     await this.file?.handle.close().catch(() => undefined);
+    for (const next of this.successors.splice(0)) await next.file.handle.close().catch(() => undefined);
     this.file = null;
   }
 
@@ -164,16 +171,16 @@ export class FileTail {
       this.moveTo(0);
       this.reclaimedUpTo = 0;
     }
-    this.enforceBudget(size - this.offset + (rotated && info ? info.size : 0));
+    if (rotated && info) await this.noteSuccessor(file, info);
+    let waiting = 0;
+    for (const next of this.successors) waiting += (await next.file.handle.stat()).size;
+    this.enforceBudget(size - this.offset + waiting);
     const result = await this.readAvailable();
     if (result !== 'eof' || !rotated) return result === 'blocked';
-    // Rotated and read to its end: let it go once a successor exists and the old file has been quiet long enough.
-    if (!info) {
-      this.successorSince = null; // moved away, NGINX not reopened yet: it still writes here
-      return false;
-    }
-    this.successorSince ??= Date.now();
-    if (Date.now() - Math.max(this.successorSince, file.grewAt) < ROTATE_WAIT_MS) return false;
+    // Rotated and read to its end: let it go once a successor exists and the old file has been quiet long enough
+    // (moved away but NGINX not reopened yet: it still writes here).
+    const next = this.successors[0];
+    if (!next || Date.now() - Math.max(next.since, file.grewAt) < ROTATE_WAIT_MS) return false;
     return !(await this.finishRotated());
   }
 
@@ -211,11 +218,25 @@ export class FileTail {
     this.options.logger.info({ path: this.options.path, ino: file.ino, offset: this.offset }, 'rotated span log read to its end; following the new file');
     this.options.onEvent?.('rotated');
     await file.handle.close();
-    this.file = null;
-    this.successorSince = null;
+    this.file = this.successors.shift()!.file;
     this.reclaimedUpTo = 0;
     this.moveTo(0);
     return true;
+  }
+
+  /** Opens the file now at the path unless it is known already (being read, or waiting its turn). */
+  private async noteSuccessor(current: OpenFile, seen: { ino: number; dev: number }): Promise<void> {
+    const known = (ino: number, dev: number) =>
+      (ino === current.ino && dev === current.dev) || this.successors.some(({ file }) => file.ino === ino && file.dev === dev);
+    if (known(seen.ino, seen.dev)) return;
+    const handle = await open(this.options.path, 'r').catch(() => null);
+    if (!handle) return;
+    const info = await handle.stat();
+    if (known(info.ino, info.dev)) {
+      await handle.close(); // the path changed again between stat and open
+      return;
+    }
+    this.successors.push({ file: { handle, dev: info.dev, ino: info.ino, size: info.size, grewAt: Date.now() }, since: Date.now() });
   }
 
   private moveTo(offset: number, midLine = false): void {
