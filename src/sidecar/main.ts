@@ -18,6 +18,7 @@ import { MAX_RECORD_BYTES } from '../record/fields.js';
 import { buildResource, TRACING_SCOPE } from './map/resource.js';
 import { UdpReceiver } from './receive/udp-receiver.js';
 import { startPolicySync } from '../k8s/policy-sync.js';
+import { udpDrops } from './observe/udp-drops.js';
 
 /** A last checkpoint write gets this long past the deadline: a rename and two fsyncs. */
 const CHECKPOINT_FLUSH_LIMIT_MS = 2000;
@@ -74,7 +75,11 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         logger,
       })
     : null;
-  await udp?.start();
+  const udpPort = await udp?.start();
+  if (config.udpAddress && udpPort !== undefined) {
+    const host = config.udpAddress.host;
+    metrics.udpDropsSource = () => udpDrops(host, udpPort);
+  }
 
   const checkpoint = config.filePath && config.checkpointPath ? new CheckpointStore(config.checkpointPath, logger) : null;
   const file = config.filePath

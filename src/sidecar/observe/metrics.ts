@@ -57,6 +57,17 @@ export class SidecarMetrics {
     labelNames: ['event'] as const,
     registers: [this.registry],
   });
+  /** Set by main once the UDP socket is bound: reads the kernel's drop count at scrape time. */
+  udpDropsSource: (() => number | null) | null = null;
+  readonly udpKernelDrops = new Gauge({
+    name: `${PREFIX}udp_kernel_drops`,
+    help: 'Datagrams the kernel dropped for the UDP receiver socket (receive buffer full), from /proc/net/udp{,6}, since the socket opened',
+    registers: [this.registry],
+    collect: () => {
+      const drops = this.udpDropsSource?.() ?? null;
+      if (drops !== null) this.udpKernelDrops.set(drops);
+    },
+  });
   readonly exportErrors = new Counter({
     name: `${PREFIX}export_errors_total`,
     help: 'Export attempts that failed in a retryable way (connection error, timeout, HTTP 429/502/503/504), by exporter',
