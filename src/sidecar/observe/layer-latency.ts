@@ -8,6 +8,7 @@
  *   summed over the attempts of the request.
  */
 import type { SpanRecord } from '../../record/parse.js';
+import type { HistogramSeries } from './fast-histogram.js';
 import type { SidecarMetrics } from './metrics.js';
 
 const NONE = 'none';
@@ -22,15 +23,39 @@ function sum(values: Array<number | null>): number | null {
   return total;
 }
 
-export function observeLayerLatency(metrics: SidecarMetrics, record: SpanRecord): void {
+const LAYERS = ['total', 'nginx', 'upstream_connect', 'upstream_header', 'upstream_response'] as const;
+type LayerSeries = Record<(typeof LAYERS)[number], HistogramSeries>;
+
+/**
+ * The five series of one (namespace, ingress, service, status class), looked
+ * up once per record instead of once per observation. As bounded as the
+ * label sets themselves (BoundedLabels caps the tuples; a few status classes each).
+ */
+const seriesCache = new WeakMap<SidecarMetrics, Map<string, LayerSeries>>();
+
+function layerSeries(metrics: SidecarMetrics, record: SpanRecord): LayerSeries {
+  let cache = seriesCache.get(metrics);
+  if (!cache) seriesCache.set(metrics, (cache = new Map()));
   const base = {
     namespace: record.kubernetes.namespace || NONE,
     ingress: record.kubernetes.ingress || NONE,
     service: record.kubernetes.service || NONE,
     status_class: statusClass(record.status),
   };
-  const observe = (layer: string, ms: number | null) => {
-    if (ms !== null) metrics.layers.get({ layer, ...base }).observe(Math.max(0, ms) / 1000);
+  const key = `${base.namespace}\u0000${base.ingress}\u0000${base.service}\u0000${base.status_class}`;
+  let series = cache.get(key);
+  if (!series) {
+    series = {} as LayerSeries;
+    for (const layer of LAYERS) series[layer] = metrics.layers.get({ layer, ...base });
+    cache.set(key, series);
+  }
+  return series;
+}
+
+export function observeLayerLatency(metrics: SidecarMetrics, record: SpanRecord): void {
+  const series = layerSeries(metrics, record);
+  const observe = (layer: (typeof LAYERS)[number], ms: number | null) => {
+    if (ms !== null) series[layer].observe(Math.max(0, ms) / 1000);
   };
   const totalMs = record.endMs - record.startMs;
   observe('total', totalMs);

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundedLabels, keyOf, OVERFLOW_VALUE } from './bounded-labels.js';
+import { FastHistogram, type HistogramSeries } from './fast-histogram.js';
 
 const PREFIX = 'njs_tracing_';
 
@@ -99,17 +100,15 @@ export class SidecarMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
-  private readonly layerDuration = new Histogram({
-    name: `${PREFIX}layer_duration_seconds`,
-    help:
-      'Per-layer latency from the spans: total (whole request at the ingress), nginx (total minus upstream attempts), ' +
+  private readonly layerDuration = new FastHistogram(
+    `${PREFIX}layer_duration_seconds`,
+    'Per-layer latency from the spans: total (whole request at the ingress), nginx (total minus upstream attempts), ' +
       'upstream_connect, upstream_header (time to first byte), upstream_response',
-    labelNames: ['layer', 'namespace', 'ingress', 'service', 'status_class'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+    LATENCY_BUCKETS,
+    this.registry,
+  );
 
-  readonly layers: BoundedLabels<LayerLabels, { observe(value: number): void }>;
+  readonly layers: BoundedLabels<LayerLabels, HistogramSeries>;
   readonly rejectedHeaders: BoundedLabels<{ header: string }, { inc(): void }>;
   readonly njsErrors: BoundedLabels<{ code: string }, { inc(): void }>;
 
