@@ -92,6 +92,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         maxBacklogBytes: config.fileMaxBacklogBytes,
         maxLineBytes: MAX_RECORD_BYTES,
         maxUncommitted: pipelines.reduce((sum, pipeline) => sum + pipeline.capacity, 0),
+        waitForDurable: checkpoint !== null,
         onLine: (line, mark) => ingest.handleLine(line, 'file', mark),
         whenRoom: () => ingest.whenRoom(),
         onCommit: (position) => checkpoint?.save(position),
@@ -100,6 +101,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         logger,
       })
     : null;
+  if (checkpoint && file) checkpoint.onDurable = (position) => file.durable(position);
   file?.start();
   if (!udp && !file) logger.warn('NJS_TRACING_UDP_ADDRESS and NJS_TRACING_FILE are both empty: nothing to receive');
   ready = true;

@@ -55,6 +55,9 @@ export class CheckpointStore {
   private written: FilePosition | null = null;
   private writing: Promise<void> | null = null;
 
+  /** Called with each position once it is on disk (or its write failed: logged, and not retried). */
+  onDurable: ((position: FilePosition) => void) | null = null;
+
   constructor(private readonly path: string, private readonly logger: Logger) {}
 
   /** The saved position, or null when there is none (or it is unreadable, which is logged). */
@@ -95,6 +98,7 @@ export class CheckpointStore {
           this.logger.error({ err: error, path: this.path }, 'cannot write the checkpoint');
         });
         this.written = position;
+        this.onDurable?.(position);
       }
     } finally {
       this.writing = null;

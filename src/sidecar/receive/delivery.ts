@@ -7,10 +7,11 @@
  * prefix — what the checkpoint stores. Spans dropped at shutdown are never
  * settled: their lines are read again after the restart.
  *
- * The tracker also bounds how far reading runs ahead of the committed
- * position (`held` shares at most `limit`, the queues' capacity): out-of-order
- * answers cannot pile up delivered-but-uncommitted spans, which is what a
- * SIGKILL would send twice.
+ * The tracker also bounds how far reading runs ahead of the durable
+ * position (`held` shares at most `limit`, the queues' capacity; a share is
+ * released once the checkpoint covering it is on disk): neither out-of-order
+ * answers nor a slow checkpoint write can pile up exported-but-not-durable
+ * spans, which is what a SIGKILL would send twice.
  */
 import type { FilePosition } from './checkpoint.js';
 
@@ -52,11 +53,25 @@ export class DeliveryTracker {
   /** Span shares taken by marks not yet committed. */
   held = 0;
 
-  /** @param limit shares held at most before the source should wait (Infinity: no limit) */
+  /** Committed marks whose position is not on disk yet (only when waiting for durability). */
+  private readonly undurable: Mark[] = [];
+
+  /**
+   * @param limit shares held at most before the source should wait (Infinity: no limit)
+   * @param waitForDurable release shares only when durable() reports their position on disk
+   */
   constructor(
     private readonly onCommit: (position: FilePosition) => void,
     readonly limit = Infinity,
+    private readonly waitForDurable = false,
   ) {}
+
+  /** The checkpoint of `position` is on disk: everything committed up to it stops counting as held. */
+  durable(position: FilePosition): void {
+    let through = -1;
+    for (let i = 0; i < this.undurable.length; i++) if (samePosition(this.undurable[i].position!, position)) through = i;
+    for (const mark of this.undurable.splice(0, through + 1)) this.held -= mark.taken;
+  }
 
   /** Whether `count` more shares may be taken now (one record always may when nothing is held). */
   canHold(count: number): boolean {
@@ -78,7 +93,8 @@ export class DeliveryTracker {
     let last: FilePosition | null = null;
     while (this.head < this.marks.length && this.marks[this.head].done) {
       const mark = this.marks[this.head++];
-      this.held -= mark.taken;
+      if (this.waitForDurable) this.undurable.push(mark);
+      else this.held -= mark.taken;
       last = mark.position;
     }
     if (this.head > 1024 && this.head * 2 > this.marks.length) {

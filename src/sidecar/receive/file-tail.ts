@@ -50,8 +50,10 @@ export interface FileTailOptions {
   whenRoom(): Promise<void>;
   /** Each newly delivered position (for the checkpoint). */
   onCommit?(position: FilePosition): void;
-  /** Span shares (spans x queues) read but not yet committed, at most; see DeliveryTracker. */
+  /** Span shares (spans x queues) read but not yet durable, at most; see DeliveryTracker. */
   maxUncommitted?: number;
+  /** Shares stay held until durable() reports the checkpoint on disk (else: until committed). */
+  waitForDurable?: boolean;
   onSkip?(bytes: number): void;
   onEvent?(event: FileEvent): void;
   logger: Logger;
@@ -102,12 +104,18 @@ export class FileTail {
     this.tracker = new DeliveryTracker((position) => {
       options.onCommit?.(position);
       this.reclaim(position);
-    }, options.maxUncommitted ?? Infinity);
+    }, options.maxUncommitted ?? Infinity, options.waitForDurable ?? false);
   }
 
   start(): void {
     this.options.logger.info({ path: this.options.path }, 'following span log file');
     this.loop = this.run();
+  }
+
+  /** The checkpoint of `position` is on disk: reading may run further ahead. */
+  durable(position: FilePosition): void {
+    this.tracker.durable(position);
+    this.wake?.();
   }
 
   /** Position of everything delivered so far, or null before the first delivery. */

@@ -53,4 +53,18 @@ describe('delivery tracker', () => {
     a.settle(1);
     expect(commits).toEqual([30]);
   });
+
+  it('holds shares until the checkpoint covering them is on disk, when asked to', () => {
+    const tracker = new DeliveryTracker(() => undefined, 4, true);
+    const a = tracker.open();
+    a.take(3);
+    a.seal(at(10));
+    expect(tracker.canHold(2)).toBe(false);
+    a.settle(3); // exported and committed, but the checkpoint write is still running
+    expect(tracker.held).toBe(3);
+    expect(tracker.canHold(2)).toBe(false);
+    tracker.durable(at(10));
+    expect(tracker.held).toBe(0);
+    expect(tracker.canHold(4)).toBe(true);
+  });
 });
