@@ -11,7 +11,8 @@ import { loadConfig } from '../../../src/sidecar/config.js';
 import { createExporter, exportConcurrency, requestTimeoutMs } from '../../../src/sidecar/export/exporters.js';
 import { parseRetryAfter } from '../../../src/sidecar/export/outcome.js';
 import { FakeJaeger } from '../../support/fake-jaeger.js';
-import { FakeOtlpReceiver } from '../../support/fake-otlp.js';
+import { countOtlpSpans, decodeOtlpTraces, FakeOtlpReceiver } from '../../support/fake-otlp.js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { spans } from '../support/spans.js';
 
 /** A backend that answers every request with `status` (or never, when null); it notes when a connection closes. */
@@ -138,5 +139,13 @@ describe('exporter settings', () => {
     expect(exportConcurrency('jaeger', loadConfig({}))).toBe(1);
     expect(exportConcurrency('jaeger', loadConfig({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'http://j:14268/api/traces' }))).toBe(4);
     expect(exportConcurrency('otlp', loadConfig({}))).toBe(4);
+  });
+});
+
+describe('benchmark receiver', () => {
+  it('counts the spans of a request without decoding them, as many as decoding finds', () => {
+    const body = ProtobufTraceSerializer.serializeRequest(Array.from({ length: 300 }, () => spans()).flat())!;
+    expect(countOtlpSpans(body)).toBe(decodeOtlpTraces(body).length);
+    expect(countOtlpSpans(body)).toBe(600);
   });
 });
