@@ -63,6 +63,7 @@ export class ExportPipeline {
     }
     this.warnings = new RateLimitedLog(options.logger);
     this.retry = new RetrySchedule(options.maxRetryBackoffMs);
+    options.metrics.queueDepthSources.set(options.name, () => this.depth);
   }
 
   get name(): string {
@@ -102,12 +103,7 @@ export class ExportPipeline {
       metrics.spansDropped.labels(name, this.stopped ? 'shutdown' : 'queue_full').inc(spans.length - accepted);
       this.warnings.warn('queue_full', { exporter: name, maxQueueSize }, 'export queue full, dropping spans');
     }
-    this.updateGauge();
     this.plan();
-  }
-
-  private updateGauge(): void {
-    this.options.metrics.queueDepth.labels(this.options.name).set(this.depth);
   }
 
   /** Decides when the next export runs: now if a batch is full, else after the scheduled delay (or the retry wait). */
@@ -149,7 +145,6 @@ export class ExportPipeline {
           this.running.delete(entry);
           this.inFlightSpans -= batch.spans.length;
           this.handle(batch, outcome);
-          this.updateGauge();
           for (const wake of this.roomWaiters.splice(0)) wake();
           this.plan();
         }),
@@ -212,7 +207,6 @@ export class ExportPipeline {
       metrics.spansDropped.labels(name, 'shutdown').inc(left.spans.length);
       logger.warn({ exporter: name, dropped: left.spans.length }, 'shutdown deadline reached, dropping queued spans (file records among them are read again at the next start)');
     }
-    this.updateGauge();
     await Promise.race([exporter.shutdown().catch(() => undefined), sleep(Math.max(1, remaining()))]);
   }
 

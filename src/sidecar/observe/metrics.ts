@@ -82,7 +82,12 @@ export class SidecarMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly queueDepth = new Gauge({
+  /** Each exporter's queue depth, read at scrape time (setting a labelled gauge per record costs as much as parsing it). */
+  readonly queueDepthSources = new Map<string, () => number>();
+  readonly queueDepth: Gauge<'exporter'> = new Gauge({
+    collect: () => {
+      for (const [exporter, depth] of this.queueDepthSources) this.queueDepth.labels(exporter).set(depth());
+    },
     name: `${PREFIX}queue_spans`,
     help: 'Spans held by the export queue, waiting or in flight (at most OTEL_BSP_MAX_QUEUE_SIZE), by exporter',
     labelNames: ['exporter'] as const,

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from '../observe/logger.js';
+import { RateLimitedLog, type Logger } from '../observe/logger.js';
 
 /** Bytes before the offset that identify the file. */
 export const FINGERPRINT_BYTES = 64;
@@ -58,7 +58,11 @@ export class CheckpointStore {
   /** Called with each position once it is on disk (or its write failed: logged, and not retried). */
   onDurable: ((position: FilePosition) => void) | null = null;
 
-  constructor(private readonly path: string, private readonly logger: Logger) {}
+  private readonly errors: RateLimitedLog;
+
+  constructor(private readonly path: string, private readonly logger: Logger) {
+    this.errors = new RateLimitedLog(logger);
+  }
 
   /** The saved position, or null when there is none (or it is unreadable, which is logged). */
   load(): FilePosition | null {
@@ -95,7 +99,7 @@ export class CheckpointStore {
       while (this.latest && this.latest !== this.written) {
         const position = this.latest;
         await this.write(position).catch((error: unknown) => {
-          this.logger.error({ err: error, path: this.path }, 'cannot write the checkpoint');
+          this.errors.warn('write_failed', { err: String(error), path: this.path }, 'cannot write the checkpoint; a restart may read records again');
         });
         this.written = position;
         this.onDurable?.(position);
