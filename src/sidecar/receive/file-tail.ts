@@ -19,12 +19,12 @@
  * - Consumed and delivered bytes can be punched out of the file (file-reclaim.ts),
  *   never past the committed position or into the fingerprint window.
  */
-import { readdir, stat, open, type FileHandle } from 'node:fs/promises';
+import { stat, open, type FileHandle } from 'node:fs/promises';
 import { readSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../observe/logger.js';
 import { RateLimitedLog } from '../observe/logger.js';
 import { FINGERPRINT_BYTES, fingerprintAt, type FilePosition } from './checkpoint.js';
+import { checkResume, findByInode } from './file-identity.js';
 import { DeliveryTracker, type Mark } from './delivery.js';
 import { punchHole } from './file-reclaim.js';
 import { LineSplitter } from './line-splitter.js';
@@ -279,10 +279,10 @@ export class FileTail {
     const resume = this.options.resumeFrom;
     this.options.resumeFrom = null;
     if (resume) {
-      const here = info && Number(info.ino) === resume.ino && Number(info.dev) === resume.dev ? path : await this.findByInode(resume);
+      const here = info && Number(info.ino) === resume.ino && Number(info.dev) === resume.dev ? path : await findByInode(path, resume);
       if (here) {
         await this.openFile(here);
-        const verdict = this.verify(resume);
+        const verdict = checkResume(this.file!.handle.fd, this.file!.size, resume);
         this.moveTo(verdict === 'ok' ? resume.offset : 0);
         logger.info({ path: here, offset: this.offset, checkpoint: verdict }, 'resuming the span log from the checkpoint');
         if (verdict !== 'ok') this.options.onEvent?.(verdict);
@@ -304,26 +304,6 @@ export class FileTail {
     this.file = { handle, dev: info.dev, ino: info.ino, size: info.size, grewAt: Date.now() };
     this.reclaimedUpTo = 0;
     this.moveTo(0);
-  }
-
-  private verify(resume: FilePosition): 'ok' | 'truncated' | 'replaced' {
-    const file = this.file!;
-    if (file.size < resume.offset) return 'truncated';
-    return fingerprintAt(file.handle.fd, resume.offset) === resume.fingerprint ? 'ok' : 'replaced';
-  }
-
-  /** A rotated file keeps its inode: look for it next to the path (spans.log.1, spans.log-20261201, ...). */
-  private async findByInode(resume: FilePosition): Promise<string | null> {
-    const directory = dirname(this.options.path);
-    const names = await readdir(directory).catch(() => [] as string[]);
-    const prefix = basename(this.options.path);
-    // The likely names first; any file in the directory may be it.
-    names.sort((a, b) => Number(!a.startsWith(prefix)) - Number(!b.startsWith(prefix)));
-    for (const name of names) {
-      const info = await stat(join(directory, name)).catch(() => null);
-      if (info?.isFile() && info.ino === resume.ino && info.dev === resume.dev) return join(directory, name);
-    }
-    return null;
   }
 
   /** Punches out the delivered prefix, short of the fingerprint window, block-aligned. */
