@@ -48,6 +48,8 @@ export class FastHistogram {
   constructor(
     readonly name: string,
     readonly help: string,
+    /** The label names every series has, in order (as prom-client metrics list them). */
+    readonly labelNames: readonly string[],
     private readonly bounds: readonly number[],
     registry: Registry,
   ) {

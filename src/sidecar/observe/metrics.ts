@@ -109,6 +109,7 @@ export class SidecarMetrics {
     `${PREFIX}layer_duration_seconds`,
     'Per-layer latency from the spans: total (whole request at the ingress), nginx (total minus upstream attempts), ' +
       'upstream_connect, upstream_header (time to first byte), upstream_response',
+    ['layer', 'namespace', 'ingress', 'service', 'status_class'],
     LATENCY_BUCKETS,
     this.registry,
   );
