@@ -102,7 +102,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       })
     : null;
   if (checkpoint && file) checkpoint.onDurable = (position) => file.durable(position);
-  file?.start();
+  await file?.start();
   if (!udp && !file) logger.warn('NJS_TRACING_UDP_ADDRESS and NJS_TRACING_FILE are both empty: nothing to receive');
   ready = true;
   logger.info({ exporters: config.exporters }, 'sidecar started');

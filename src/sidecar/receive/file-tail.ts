@@ -107,8 +107,22 @@ export class FileTail {
     }, options.maxUncommitted ?? Infinity, options.waitForDurable ?? false);
   }
 
-  start(): void {
+  /**
+   * Opens the file (where the checkpoint or NJS_TRACING_FILE_START says) before
+   * resolving, so that "started" means: every record written from now on is read.
+   */
+  async start(): Promise<void> {
     this.options.logger.info({ path: this.options.path }, 'following span log file');
+    try {
+      const info = await stat(this.options.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
+      await this.openFirst(info, true);
+      this.firstLook = false; // a file that appears later is new: read from 0
+    } catch (error) {
+      this.options.logger.error({ err: error, path: this.options.path }, 'opening the span log failed; will retry');
+    }
     this.loop = this.run();
   }
 
