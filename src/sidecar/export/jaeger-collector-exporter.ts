@@ -7,21 +7,15 @@
  * answer is read with the OTLP rules (outcome.ts). The agent (UDP) path stays
  * on the SDK exporter: UDP has no answer to read and no request to abort.
  */
-import { createRequire } from 'node:module';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+// Deep imports: the exporter's own converter and the Thrift IDL loader it uses (its package has no exports map).
+import { spanToThrift } from '@opentelemetry/exporter-jaeger/build/src/transform.js';
+import { ThriftUtils } from '@opentelemetry/exporter-jaeger/build/src/types.js';
+import thriftrw from 'thriftrw';
 import { post } from './http-post.js';
 import { outcomeOfError, outcomeOfStatus, type BatchExporter, type ExportOutcome } from './outcome.js';
 
-const require = createRequire(import.meta.url);
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { spanToThrift } = require('@opentelemetry/exporter-jaeger/build/src/transform.js') as {
-  spanToThrift(span: ReadableSpan): { tags: Array<{ key: string; vStr?: string }> } & Record<string, unknown>;
-};
-const { ThriftUtils } = require('@opentelemetry/exporter-jaeger/build/src/types.js') as {
-  ThriftUtils: { loadJaegerThriftDefinition(): string };
-};
-const { Thrift } = require('thriftrw') as { Thrift: new (options: { source: string; allowOptionalArguments: boolean }) => JaegerThrift };
-/* eslint-enable @typescript-eslint/no-require-imports */
+const { Thrift } = thriftrw as { Thrift: new (options: { source: string; allowOptionalArguments: boolean }) => JaegerThrift };
 
 interface ThriftStruct {
   new (fields: unknown): unknown;

@@ -6,7 +6,7 @@
  * The HTTP attributes stay: the call is also an HTTP/2 exchange.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { SpanRecord } from '../record/parse.js';
+import type { SpanRecord } from '../../record/parse.js';
 
 /** RPC semantic-convention names (the incubating set of the semconv package). */
 export const ATTR_RPC_SYSTEM = 'rpc.system';

@@ -1,10 +1,10 @@
 /** gRPC calls follow the OpenTelemetry RPC conventions where the record knows enough. */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { parseRecord } from '../../src/record/parse.js';
-import { RECORD_FIELDS } from '../../src/record/fields.js';
-import { recordLine } from './support/records.js';
-import { spans } from './support/spans.js';
+import { parseRecord } from '../../../src/record/parse.js';
+import { RECORD_FIELDS } from '../../../src/record/fields.js';
+import { recordLine } from '../support/records.js';
+import { spans } from '../support/spans.js';
 
 const GRPC = { meth: 'POST', path: '/helloworld.Greeter/SayHello', rte: '/', pv: 'HTTP/2.0' } as const;
 
