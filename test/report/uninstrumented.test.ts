@@ -65,7 +65,9 @@ describeEachRuntime('report: an uninstrumented app gets the ingress view', (runt
     expect(report.bottlenecks[0].layer).toBe('upstream_ttfb');
     expect(route.layers[0].p50).toBeGreaterThanOrEqual(39);
     expect(route.ingress.upstream_header.count).toBe(REQUESTS);
-    expect(route.ingress.total.p50).toBeGreaterThanOrEqual(route.ingress.upstream_header.p50);
+    // Both are NGINX millisecond times read from different moments of its
+    // cached clock, so the total may trail the upstream's by one tick.
+    expect(route.ingress.total.p50).toBeGreaterThanOrEqual(route.ingress.upstream_header.p50 - 1);
     // The layers add up to the request's time at the ingress.
     const layered = route.layers.reduce((sum, layer) => sum + layer.sum, 0);
     expect(layered).toBeCloseTo(route.total.sum, 6);
