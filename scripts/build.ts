@@ -12,9 +12,7 @@
 import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderLogFormat } from '../src/record/log-format.js';
-import { renderSinks } from '../src/conf/sinks.js';
-import { renderPolicyConf } from '../src/k8s/policy-conf.js';
+import { renderConfText } from '../src/conf/fragments/index.js';
 import { bundleNjs } from './njs-bundle.js';
 import { buildSidecar } from './build-sidecar.mjs';
 import { buildReport } from './build-report.mjs';
@@ -24,10 +22,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
 function renderConf(name: string): string {
-  return readFileSync(join(root, 'src/conf', name), 'utf8')
-    .replace('@@LOG_FORMAT@@', renderLogFormat())
-    .replace('@@SINKS@@', renderSinks())
-    .replace('@@POLICY_MAPS@@', renderPolicyConf());
+  return renderConfText(readFileSync(join(root, 'src/conf', name), 'utf8'));
 }
 
 async function main(): Promise<void> {

@@ -19,11 +19,19 @@ const RANDOMNESS_HEX_DIGITS = 14;
 export function traceIdRatioSample(traceId: string, ratio: number): boolean {
   if (ratio >= 1) return true;
   if (ratio <= 0) return false;
+  const threshold = ratioThreshold(ratio);
+  return threshold !== null && traceId.slice(-RANDOMNESS_HEX_DIGITS) >= threshold;
+}
+
+/**
+ * The rejection threshold of a ratio in (0, 1) as 14 lowercase hex digits, or
+ * null when it rounds up to 2^56 (the ratio samples nothing). The build
+ * writes the native sampling table with this function (src/contract/sampling.ts).
+ */
+export function ratioThreshold(ratio: number): string | null {
   const threshold = Math.ceil((1 - ratio) * RANDOMNESS_RANGE).toString(16);
-  // A ratio so small that the threshold rounds up to 2^56 samples nothing.
-  if (threshold.length > RANDOMNESS_HEX_DIGITS) return false;
-  const padded = ('00000000000000' + threshold).slice(-RANDOMNESS_HEX_DIGITS);
-  return traceId.slice(-RANDOMNESS_HEX_DIGITS) >= padded;
+  if (threshold.length > RANDOMNESS_HEX_DIGITS) return null;
+  return ('00000000000000' + threshold).slice(-RANDOMNESS_HEX_DIGITS);
 }
 
 export function shouldSample(sampler: SamplerName, ratio: number, parent: ParentSampling, traceId: string): boolean {

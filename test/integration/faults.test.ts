@@ -47,7 +47,7 @@ describeEachRuntime('faults', (rt) => {
     });
 
     it('is caught: the upstream answers 200, gets a new unsampled traceparent, the record says "exception"', async () => {
-      const path = uniquePath('all');
+      const path = uniquePath('forced-njs');
       const { status, upstream } = await get(nginx, path, { 'x-fault': 'headers-null' });
       expect(status).toBe(200);
       const record = await recordFor(nginx, path);
@@ -57,7 +57,7 @@ describeEachRuntime('faults', (rt) => {
     });
 
     it('falls back to nginx\'s native new trace when even the fallback throws, recorded as "no_result"', async () => {
-      const path = uniquePath('all');
+      const path = uniquePath('forced-njs');
       const { status, upstream } = await get(nginx, path, { 'x-fault': 'variables-throw' });
       expect(status).toBe(200);
       const record = await recordFor(nginx, path);
@@ -67,7 +67,7 @@ describeEachRuntime('faults', (rt) => {
     });
 
     it('leaves requests without a fault untouched (the fixture wraps the real code)', async () => {
-      const path = uniquePath('all');
+      const path = uniquePath('forced-njs');
       await get(nginx, path);
       expect(await recordFor(nginx, path)).toMatchObject({ error: '', traceFlags: 3 });
     });
@@ -81,8 +81,13 @@ describeEachRuntime('faults', (rt) => {
 
     it('still gets 200 from the upstream with a native new-trace traceparent, on every path into njs', async () => {
       const nginx = await withBundle(rt, bundles.throwing, [JS_EXCEPTION]);
-      // default with tracestate and b3 both enter njs; the incoming context is lost to the fallback.
-      const sent = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' };
+      // Shapes only njs reads: a tracestate with OWS (default, all), a B3 debug flag (b3).
+      // The incoming context is lost to the fallback.
+      const sent = {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        tracestate: 'a=1, b=2',
+        b3: '0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-d',
+      };
       for (const [location, injected] of [['default', 'traceparent'], ['all', 'traceparent'], ['b3', 'b3']]) {
         const path = uniquePath(location);
         const { status, upstream } = await get(nginx, path, sent);

@@ -11,6 +11,38 @@ import type { EchoRequest } from '../support/echo-upstream.js';
 import { startNginx, type Nginx, type NginxOptions } from '../support/nginx.js';
 import type { Runtime } from '../support/runtimes.js';
 
+/**
+ * The production matrix (bench/README.md) as locations, each with a twin
+ * ("-njs") that has the same knobs but an extract list spelled with spaces,
+ * which only njs reads (no native key): the native path must answer exactly
+ * as its twin. x-tracing-path says which path ran ($tracing_mode, internal).
+ * The sampler and ratio of mx-ratio come from request headers.
+ */
+export const MATRIX: Record<string, { settings: string; njsExtract: string }> = {
+  'mx-default': { settings: '', njsExtract: ' w3c' },
+  'mx-ratio': {
+    settings: 'set $tracing_sampler $http_x_test_sampler; set $tracing_sample_ratio $http_x_test_ratio;',
+    njsExtract: ' w3c',
+  },
+  'mx-all': { settings: 'set $tracing_extract "w3c,b3,b3multi,jaeger";', njsExtract: 'w3c, b3, b3multi, jaeger' },
+  'mx-inject': { settings: 'set $tracing_inject "w3c,b3";', njsExtract: ' w3c' },
+  'mx-distrust': { settings: 'set $tracing_trust_incoming off;', njsExtract: ' w3c' },
+  'mx-distrust-all': {
+    settings: 'set $tracing_trust_incoming off; set $tracing_extract "w3c,b3,b3multi,jaeger";',
+    njsExtract: 'w3c, b3, b3multi, jaeger',
+  },
+};
+
+const MATRIX_LOCATIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(MATRIX).flatMap(([name, { settings, njsExtract }]) => {
+    const path = 'add_header x-tracing-path $tracing_mode always;';
+    return [
+      [name, `${settings} ${path}`],
+      [`${name}-njs`, `${settings} set $tracing_extract "${njsExtract}"; ${path}`],
+    ];
+  }),
+);
+
 /** `location /NAME/ { SETTINGS include tracing-location.conf; proxy_pass echo; }` */
 const TRACED_LOCATIONS: Record<string, string> = {
   default: '',
@@ -38,7 +70,9 @@ const TRACED_LOCATIONS: Record<string, string> = {
   'upper-case': 'set $tracing_enabled On; set $tracing_trust_incoming OFF; set $tracing_sink FILE;',
   'inject-spaces': 'set $tracing_inject "w3c, b3";',
   // Same outcome as the default location, but always through njs.
-  'forced-njs': 'set $tracing_extract "w3c,jaeger";',
+  // An extract list spelled with spaces: valid for njs, never a native key.
+  'forced-njs': 'set $tracing_extract "w3c, jaeger";',
+  ...MATRIX_LOCATIONS,
   udp: 'set $tracing_sink udp;',
   k8s:
     'set $namespace shop; set $ingress_name web; set $service_name cart; set $service_port 8080; set $location_path /k8s;',
@@ -51,7 +85,9 @@ const TRACED_LOCATIONS: Record<string, string> = {
 };
 
 /** Locations that inject (or strip) B3 / Jaeger headers need their header lines too. */
-const MULTI_FORMAT = ['b3', 'b3multi', 'jaeger', 'all', 'same', 'distrust-b3', 'inject-spaces', 'b3-ratio-half'];
+const MULTI_FORMAT = [
+  'b3', 'b3multi', 'jaeger', 'all', 'same', 'distrust-b3', 'inject-spaces', 'b3-ratio-half', 'mx-inject', 'mx-inject-njs',
+];
 
 function tracedLocations(): string {
   return Object.entries(TRACED_LOCATIONS)

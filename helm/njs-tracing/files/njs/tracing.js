@@ -6,10 +6,13 @@ var RANDOMNESS_HEX_DIGITS = 14;
 function traceIdRatioSample(traceId, ratio) {
   if (ratio >= 1) return true;
   if (ratio <= 0) return false;
+  const threshold = ratioThreshold(ratio);
+  return threshold !== null && traceId.slice(-RANDOMNESS_HEX_DIGITS) >= threshold;
+}
+function ratioThreshold(ratio) {
   const threshold = Math.ceil((1 - ratio) * RANDOMNESS_RANGE).toString(16);
-  if (threshold.length > RANDOMNESS_HEX_DIGITS) return false;
-  const padded = ("00000000000000" + threshold).slice(-RANDOMNESS_HEX_DIGITS);
-  return traceId.slice(-RANDOMNESS_HEX_DIGITS) >= padded;
+  if (threshold.length > RANDOMNESS_HEX_DIGITS) return null;
+  return ("00000000000000" + threshold).slice(-RANDOMNESS_HEX_DIGITS);
 }
 function shouldSample(sampler, ratio, parent, traceId) {
   const parentBased = sampler.indexOf("parentbased_") === 0;

@@ -1,0 +1,29 @@
+/**
+ * The generated parts of the nginx includes, by placeholder. scripts/build.ts
+ * replaces each @@NAME@@ in src/conf/*.conf with its fragment.
+ */
+import { renderPolicyConf } from '../../k8s/policy-conf.js';
+import { renderLogFormat } from '../../record/log-format.js';
+import { renderSinks } from '../sinks.js';
+import { renderExtract } from './extract.js';
+import { renderIncoming } from './incoming.js';
+import { renderInject } from './inject.js';
+import { renderSampling } from './sampling.js';
+
+export const FRAGMENTS: Record<string, () => string> = {
+  LOG_FORMAT: renderLogFormat,
+  SINKS: renderSinks,
+  POLICY_MAPS: renderPolicyConf,
+  INCOMING: renderIncoming,
+  EXTRACT: renderExtract,
+  SAMPLING: renderSampling,
+  INJECT: renderInject,
+};
+
+export function renderConfText(text: string): string {
+  return text.replace(/@@([A-Z_]+)@@/g, (_, name: string) => {
+    const render = FRAGMENTS[name];
+    if (!render) throw new Error(`unknown fragment @@${name}@@`);
+    return render();
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The formats injected upstream, natively, from $tracing_inject
+ * (src/contract/extract.ts lists the formats): one exact key per list.
+ */
+import { FORMAT_LETTER, FORMATS, extractLists } from '../../contract/extract.js';
+import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
+
+/** The list grammar njs checks (src/njs/knobs.ts INJECT_LIST), for lists written with spaces. */
+const NAME = '(w3c|b3|b3multi|jaeger)';
+const SPACED_LIST = `^all:( *same *| *${NAME} *(, *${NAME} *)*)$`;
+
+export function renderInject(): string {
+  const sets: MapEntry[] = [['w3c:w3c', 'w'], ['all:same', '$tracing__inject_same']];
+  for (const list of extractLists()) sets.push([`all:${list.join(',')}`, list.map((f) => FORMAT_LETTER[f]).join('')]);
+  sets.push([regexKey('^all: *same *$', true), '$tracing__inject_same']);
+  sets.push([regexKey(SPACED_LIST, true), '$tracing__inject_spaced']);
+  sets.push(['default', 'w']);
+  const same: MapEntry[] = [['', 'w'], ...FORMATS.map((f): MapEntry => [f, FORMAT_LETTER[f]])];
+  const spaced = FORMATS.map((f) => `$tracing__inject_spaced_${FORMAT_LETTER[f]}`).join('');
+  const blocks = [
+    renderMap('$tracing_headers:$tracing_inject', '$tracing__inject_set', sets,
+      'Letters of the formats to inject. Formats other than W3C need tracing-location-formats.conf\n' +
+        '($tracing_headers all); an invalid list injects the default, W3C.'),
+    renderMap('$tracing_incoming_format', '$tracing__inject_same', same, '"same": the format the context came in (W3C for a new trace).'),
+    renderMap('$tracing_inject', '$tracing__inject_spaced', [['default', spaced]]),
+  ];
+  for (const f of FORMATS) {
+    const letter = FORMAT_LETTER[f];
+    blocks.push(renderMap('$tracing_inject', `$tracing__inject_spaced_${letter}`, [
+      [regexKey(`(^|,) *${f} *(,|$)`, true), letter], ['default', ''],
+    ]));
+    const keys: MapEntry[] = [];
+    for (const list of extractLists()) {
+      const letters = list.map((x) => FORMAT_LETTER[x]).join('');
+      if (letters.includes(letter)) keys.push([`1:${letters}`, '1']);
+    }
+    keys.push([regexKey(`^1:[a-z]*${letter}`), '1']);
+    keys.push(['default', '0']);
+    blocks.push(renderMap('$tracing_on:$tracing__inject_set', `$tracing_inject_${f}`, keys));
+  }
+  return fragment(
+    'src/conf/fragments/inject.ts',
+    'src/contract/extract.ts (the format names) and the inject-list rule of src/njs/knobs.ts',
+    '$tracing_inject_<format>: 1 when this request injects that format.',
+    blocks.map((block) => block + '\n'),
+  ).trimEnd();
+}

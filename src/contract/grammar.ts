@@ -1,0 +1,73 @@
+/**
+ * The header grammars as nginx map regexes (PCRE), composed from the named
+ * parts the njs parsers export: one definition of each grammar, two engines.
+ * Each native regex accepts only the common, valid shape of a header whose
+ * njs result it can reproduce exactly; every other non-empty value goes to
+ * njs, which parses it (and rejects it, if it is invalid).
+ * Named captures become nginx variables; internal names start "tracing__".
+ */
+import * as b3 from '../njs/propagation/b3.js';
+import * as jaeger from '../njs/propagation/jaeger.js';
+import { END } from '../njs/propagation/types.js';
+import * as w3c from '../njs/propagation/w3c.js';
+import * as tracestate from '../njs/propagation/tracestate.js';
+
+/** A capture group nginx exposes as $name. */
+function named(name: string, source: string): string {
+  return `(?<${name}>${source})`;
+}
+
+/** "Not all zeros up to `stop`": ids that are all zeros identify nothing. */
+function notAllZeros(stop: string): string {
+  return `(?!0+${stop})`;
+}
+
+// ---- W3C traceparent ----------------------------------------------------------
+// Version 00: the low flags digit is kept apart (its two bits are read by a map).
+export const TRACEPARENT_00 =
+  `^00-${named('tracing_tp_trace', w3c.TRACE_ID)}-${named('tracing_tp_parent', w3c.PARENT_ID)}` +
+  `-[0-9a-f]${named('tracing_tp_flag', '[0-9a-f]')}${END}`;
+// Any other version that may be valid: njs parses it (future fields).
+export const TRACEPARENT_OTHER_VERSION = `^(?!00)${w3c.VERSION}-`;
+
+// ---- W3C tracestate -------------------------------------------------------------
+// A list as the njs parser forwards it (members joined by "," without OWS or
+// empty members, at most 32 members and 512 characters): it passes through
+// unchanged. Other valid shapes are normalized or truncated by njs.
+const TS_MEMBER = `[a-z0-9][a-z0-9_\\-*/@]{0,255}=${tracestate.CHR}{0,255}${tracestate.NBLK_CHR}`;
+export const TRACESTATE_NORMAL = `^(?=[\\s\\S]{1,${tracestate.MAX_LENGTH}}${END})${TS_MEMBER}(?:,${TS_MEMBER}){0,${tracestate.MAX_MEMBERS - 1}}${END}`;
+
+// ---- B3 single ------------------------------------------------------------------
+// {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]], SamplingState 0 or 1
+// natively; "d" (debug) and a bare decision ("0", "1", "d") go to njs.
+export const B3_NATIVE_SAMPLING = '[01]';
+const B3_TRACE_ID_SPLIT = b3.TRACE_ID.split('|'); // [32 hex, 16 hex]
+export const B3_SINGLE =
+  `^${notAllZeros('-')}(?:${named('tracing__b3_t32', B3_TRACE_ID_SPLIT[0])}|${named('tracing__b3_t16', B3_TRACE_ID_SPLIT[1])})` +
+  `-${notAllZeros(`(?:-|${END})`)}${named('tracing__b3_s', b3.SPAN_ID)}` +
+  `(?:-${named('tracing__b3_f', B3_NATIVE_SAMPLING)}(?:-${notAllZeros(END)}${b3.SPAN_ID})?)?${END}`;
+
+// ---- B3 multi (X-B3-*), one key "TraceId|SpanId|ParentSpanId|Sampled|Flags" ------
+export const B3_MULTI_KEY =
+  '$http_x_b3_traceid|$http_x_b3_spanid|$http_x_b3_parentspanid|$http_x_b3_sampled|$http_x_b3_flags';
+// X-B3-Sampled as njs reads it; X-B3-Flags "1" (debug) goes to njs, other values are ignored.
+export const B3_MULTI_SAMPLED = '1|0|true|false';
+export const B3_MULTI =
+  `^${notAllZeros('\\|')}(?:${named('tracing__m_t32', B3_TRACE_ID_SPLIT[0])}|${named('tracing__m_t16', B3_TRACE_ID_SPLIT[1])})` +
+  `\\|${notAllZeros('\\|')}${named('tracing__m_s', b3.SPAN_ID)}` +
+  `\\|(?:${notAllZeros('\\|')}${b3.SPAN_ID})?` +
+  `\\|${named('tracing__m_smp', B3_MULTI_SAMPLED)}?` +
+  `\\|(?!1${END})`;
+// Only an X-B3-Flags other than "1": njs sees no X-B3-* header at all.
+export const B3_MULTI_ABSENT = `^\\|\\|\\|\\|(?!1${END})`;
+
+// ---- Jaeger uber-trace-id ---------------------------------------------------------
+// {trace-id}:{span-id}:{parent-span-id}:{flags}, lowercase, ":" not URL-encoded,
+// flags without the debug bit (0x02): the last flags digit is one of 014589cd.
+const LOWER_HEX = '[0-9a-f]';
+const lower = (source: string) => source.split(jaeger.HEX).join(LOWER_HEX);
+export const JAEGER_NATIVE_FLAGS = `${LOWER_HEX}?[014589cd]`;
+export const UBER_TRACE_ID =
+  `^${notAllZeros(':')}${named('tracing__j_t', lower(jaeger.TRACE_ID))}` +
+  `:${notAllZeros(':')}${named('tracing__j_s', lower(jaeger.SPAN_ID))}` +
+  `:${lower(jaeger.PARENT_SPAN_ID)}:${named('tracing__j_f', JAEGER_NATIVE_FLAGS)}${END}`;

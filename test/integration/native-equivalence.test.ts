@@ -1,0 +1,188 @@
+/**
+ * The native path answers exactly as njs does, for every configuration of the
+ * production matrix (bench/README.md): each case goes to a matrix location
+ * and to its njs twin (same knobs, an extract list only njs reads) and the
+ * two outcomes must be equal, ids replaced by their roles. Each case also
+ * says which path the native location must take, so a shape that silently
+ * fell back to njs (slow, but still equal) fails here.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ratioThreshold, traceIdRatioSample } from '../../src/njs/sampler.js';
+import { header } from '../support/echo-upstream.js';
+import type { Nginx } from '../support/nginx.js';
+import { describeEachRuntime } from '../support/runtimes.js';
+import { expectNoRecord, get, recordFor, startTracedNginx, uniquePath } from './traced-nginx.js';
+
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const PARENT = 'b7ad6b7169203331';
+const SPAN = '00f067aa0ba902b7';
+const W3C = `00-${TRACE}-${PARENT}-01`;
+/** 32 members, 511 characters: the most a normal list may hold. */
+const TS32 = Array.from({ length: 32 }, (_, i) => `k${String(i).padStart(2, '0')}=${'v'.repeat(11)}`).join(',');
+
+type Headers = Record<string, string>;
+type Path = 'native' | 'js';
+
+const OUT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid',
+  'x-b3-sampled', 'x-b3-flags', 'uber-trace-id'];
+
+/** What a location did with one request, every id replaced by its role. */
+async function outcome(nginx: Nginx, location: string, headers: Headers) {
+  const path = uniquePath(location);
+  const res = await get(nginx, path, headers);
+  const upstream = res.upstream!;
+  const sent = header(upstream, 'traceparent') ?? header(upstream, 'b3')?.replace(/^(\w+)-(\w+)-(\w)-\w+$/, '00-$1-$2-0$3') ?? '';
+  const flags = sent.split('-')[3] ?? '';
+  const sampled = flags === '01' || flags === '03';
+  const record = sampled ? await recordFor(nginx, path) : null;
+  const roles: Array<[string, string]> = [[TRACE, 'IN_TRACE'], [PARENT, 'IN_PARENT'], [SPAN, 'IN_SPAN'],
+    [TRACE.slice(16), 'IN_TRACE_LOW']];
+  if (record) roles.push([record.traceId, 'TRACE'], [record.clientSpanId, 'CLIENT'], [record.spanId, 'SERVER']);
+  const role = (value: string | undefined) => {
+    if (value === undefined) return null;
+    let v = value;
+    for (const [id, name] of roles) if (id) v = v.split(id).join(name);
+    return v.replace(/[0-9a-f]{32}/g, 'ID32').replace(/[0-9a-f]{16}/g, 'ID16');
+  };
+  return {
+    path: res.headers['x-tracing-path'] === 'js' ? 'js' : 'native',
+    status: res.status,
+    upstream: Object.fromEntries(OUT_HEADERS.map((name) => [name, role(header(upstream, name))])),
+    record: record && {
+      parent: role(record.parentSpanId),
+      flags: record.traceFlags,
+      traceState: record.traceState,
+      link: record.link && { traceId: role(record.link.traceId), spanId: role(record.link.spanId) },
+      format: record.incomingFormat,
+      rejected: record.rejectedHeaders,
+      error: record.error,
+    },
+    path_: path,
+  };
+}
+
+async function expectSame(nginx: Nginx, location: string, headers: Headers, path: Path) {
+  const native = await outcome(nginx, location, headers);
+  const njs = await outcome(nginx, `${location}-njs`, headers);
+  expect(njs.path, 'the twin must run njs').toBe('js');
+  expect(native.path, 'path of the native location').toBe(path);
+  if (native.record === null) await expectNoRecord(nginx, native.path_);
+  if (njs.record === null) await expectNoRecord(nginx, njs.path_);
+  const { path_: _a, path: _b, ...n } = native;
+  const { path_: _c, path: _d, ...j } = njs;
+  expect(n).toEqual(j);
+}
+
+const CASES: Array<[location: string, name: string, headers: Headers, path: Path]> = [
+  // 1-2: defaults
+  ['mx-default', 'no context', {}, 'native'],
+  ['mx-default', 'sampled W3C parent', { traceparent: W3C }, 'native'],
+  ['mx-default', 'unsampled W3C parent', { traceparent: `00-${TRACE}-${PARENT}-00` }, 'native'],
+  // 3: tracestate
+  ['mx-default', 'tracestate, 2 members', { traceparent: W3C, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' }, 'native'],
+  ['mx-default', 'tracestate, 32 members / 511 chars', { traceparent: W3C, tracestate: TS32 }, 'native'],
+  ['mx-default', 'tracestate, value with inner and leading spaces', { traceparent: W3C, tracestate: 'a= x y,b=1' }, 'native'],
+  ['mx-default', 'tracestate, keys with @ and a digit first', { traceparent: W3C, tracestate: 'foo@bar=1,1x=2' }, 'native'],
+  ['mx-default', 'tracestate with OWS (njs normalizes)', { traceparent: W3C, tracestate: 'a=1 , b=2' }, 'js'],
+  ['mx-default', 'tracestate with an empty member', { traceparent: W3C, tracestate: 'a=1,,b=2' }, 'js'],
+  ['mx-default', 'tracestate of 33 members', { traceparent: W3C, tracestate: `${TS32},z=1` }, 'js'],
+  ['mx-default', 'tracestate over 512 chars', { traceparent: W3C, tracestate: `${TS32},zz=${'1'.repeat(20)}`.slice(4) }, 'js'],
+  ['mx-default', 'invalid tracestate', { traceparent: W3C, tracestate: 'A=1' }, 'js'],
+  ['mx-default', 'tracestate with an unsampled parent', { traceparent: `00-${TRACE}-${PARENT}-02`, tracestate: 'a=1' }, 'native'],
+  ['mx-default', 'tracestate with an invalid traceparent', { traceparent: `00-${TRACE}-${PARENT}`, tracestate: 'a=1' }, 'native'],
+  ['mx-default', 'future traceparent version', { traceparent: `01-${TRACE}-${PARENT}-01-abc` }, 'js'],
+  // 5: extract w3c,b3,b3multi,jaeger
+  ['mx-all', 'nothing', {}, 'native'],
+  ['mx-all', 'W3C parent + tracestate', { traceparent: W3C, tracestate: 'a=1' }, 'native'],
+  ['mx-all', 'b3 sampled', { b3: `${TRACE}-${PARENT}-1` }, 'native'],
+  ['mx-all', 'b3 unsampled', { b3: `${TRACE}-${PARENT}-0` }, 'native'],
+  ['mx-all', 'b3 deferred', { b3: `${TRACE}-${PARENT}` }, 'native'],
+  ['mx-all', 'b3 with parent span, 64-bit trace id', { b3: `${TRACE.slice(16)}-${PARENT}-1-${SPAN}` }, 'native'],
+  ['mx-all', 'b3 debug (njs)', { b3: `${TRACE}-${PARENT}-d` }, 'js'],
+  ['mx-all', 'b3 bare decision (njs)', { b3: '0' }, 'js'],
+  ['mx-all', 'b3 all-zero trace id (njs rejects)', { b3: `${'0'.repeat(32)}-${PARENT}-1` }, 'js'],
+  ['mx-all', 'X-B3-* sampled', { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': '1' }, 'native'],
+  ['mx-all', 'X-B3-* true, parent, flags 0', {
+    'x-b3-traceid': TRACE.slice(16), 'x-b3-spanid': PARENT, 'x-b3-parentspanid': SPAN, 'x-b3-sampled': 'true', 'x-b3-flags': '0',
+  }, 'native'],
+  ['mx-all', 'X-B3-* deferred', { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT }, 'native'],
+  ['mx-all', 'X-B3-* unsampled', { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': 'false' }, 'native'],
+  ['mx-all', 'X-B3-Flags 1 (njs)', { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-flags': '1' }, 'js'],
+  ['mx-all', 'X-B3-Sampled alone (njs)', { 'x-b3-sampled': '1' }, 'js'],
+  ['mx-all', 'uber-trace-id sampled', { 'uber-trace-id': `${TRACE}:${PARENT}:0:1` }, 'native'],
+  ['mx-all', 'uber-trace-id short ids, unsampled', { 'uber-trace-id': '1a2b3c:4d5e:0:0' }, 'native'],
+  ['mx-all', 'uber-trace-id 64-bit, flags 05', { 'uber-trace-id': `${TRACE.slice(16)}:${PARENT}:${SPAN}:05` }, 'native'],
+  ['mx-all', 'uber-trace-id debug (njs)', { 'uber-trace-id': `${TRACE}:${PARENT}:0:3` }, 'js'],
+  ['mx-all', 'uber-trace-id upper case (njs)', { 'uber-trace-id': `${TRACE.toUpperCase()}:${PARENT}:0:1` }, 'js'],
+  ['mx-all', 'uber-trace-id %3A (njs)', { 'uber-trace-id': `${TRACE}%3A${PARENT}%3A0%3A1` }, 'js'],
+  ['mx-all', 'traceparent and b3: W3C first', { traceparent: W3C, b3: `${TRACE.replace('0', '1')}-${SPAN}-0` }, 'native'],
+  ['mx-all', 'invalid traceparent, then b3', { traceparent: 'junk', b3: `${TRACE}-${PARENT}-1` }, 'native'],
+  ['mx-all', 'invalid traceparent alone', { traceparent: 'junk' }, 'native'],
+  ['mx-all', 'valid W3C, junk b3 after it', { traceparent: W3C, b3: 'junk' }, 'native'],
+  ['mx-all', 'junk b3 before a valid uber-trace-id (njs)', { b3: 'junk', 'uber-trace-id': `${TRACE}:${PARENT}:0:1` }, 'js'],
+  // 6: inject w3c,b3
+  ['mx-inject', 'no context', {}, 'native'],
+  ['mx-inject', 'W3C parent', { traceparent: W3C }, 'native'],
+  ['mx-inject', 'unsampled W3C parent', { traceparent: `00-${TRACE}-${PARENT}-00` }, 'native'],
+  // 7: distrust
+  ['mx-distrust', 'W3C parent + tracestate', { traceparent: W3C, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' }, 'native'],
+  ['mx-distrust', 'unsampled W3C parent', { traceparent: `00-${TRACE}-${PARENT}-00` }, 'native'],
+  ['mx-distrust-all', 'b3', { b3: `${TRACE}-${PARENT}-0` }, 'native'],
+  ['mx-distrust-all', 'uber-trace-id', { 'uber-trace-id': `${TRACE}:${PARENT}:0:1` }, 'native'],
+];
+
+/** Trace ids whose 14 low digits are the ratio's threshold, one below it and one above. */
+function aroundThreshold(ratio: number): string[] {
+  const threshold = ratioThreshold(ratio)!;
+  const n = parseInt(threshold, 16);
+  return [n - 1, n, n + 1].map((v) => `4bf92f3577b34da6a3${v.toString(16).padStart(14, '0')}`);
+}
+
+const RATIOS = ['0.25', '0.1', '0.01', '0.001', '0.5', '0.999', '0.333'];
+
+describeEachRuntime('native path equals njs', (rt) => {
+  let nginx: Nginx;
+  beforeAll(async () => {
+    nginx = await startTracedNginx(rt);
+  });
+
+  describe.concurrent.each(CASES.map(([location, name, headers, path]) => ({ location, name, headers, path })))(
+    '$location: $name',
+    ({ location, headers, path }) => {
+      it(`answers as njs (${path})`, async () => {
+        await expectSame(nginx, location, headers, path);
+      });
+    },
+  );
+
+  describe('trace-id ratio, natively, bit for bit', () => {
+    it.each(RATIOS)('traceidratio %s with a sampled parent, at the threshold and next to it', async (ratio) => {
+      for (const traceId of aroundThreshold(Number(ratio))) {
+        const headers = { traceparent: `00-${traceId}-${PARENT}-01`, 'x-test-sampler': 'traceidratio', 'x-test-ratio': ratio };
+        const native = await get(nginx, uniquePath('mx-ratio'), headers);
+        const njs = await get(nginx, uniquePath('mx-ratio-njs'), headers);
+        expect(native.headers['x-tracing-path']).toBe('native');
+        expect(njs.headers['x-tracing-path']).toBe('js');
+        const expected = traceIdRatioSample(traceId, Number(ratio)) ? '01' : '00';
+        expect(header(native.upstream!, 'traceparent')?.slice(-2), `${ratio} ${traceId}`).toBe(expected);
+        expect(header(njs.upstream!, 'traceparent')?.slice(-2), `${ratio} ${traceId}`).toBe(expected);
+      }
+    });
+
+    it.each(RATIOS)('parentbased_traceidratio %s decides new traces on their id as njs would', async (ratio) => {
+      const headers = { 'x-test-sampler': 'parentbased_traceidratio', 'x-test-ratio': ratio };
+      for (let i = 0; i < 6; i++) {
+        const res = await get(nginx, uniquePath('mx-ratio'), headers);
+        expect(res.headers['x-tracing-path']).toBe('native');
+        const traceparent = header(res.upstream!, 'traceparent')!;
+        const sampled = traceIdRatioSample(traceparent.slice(3, 35), Number(ratio));
+        expect(traceparent.slice(-2), traceparent).toBe(sampled ? '03' : '02');
+      }
+    });
+
+    it('a ratio outside the table is decided by njs', async () => {
+      const res = await get(nginx, uniquePath('mx-ratio'), { 'x-test-sampler': 'parentbased_traceidratio', 'x-test-ratio': '0.0001' });
+      expect(res.headers['x-tracing-path']).toBe('js');
+    });
+  });
+});

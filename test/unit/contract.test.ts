@@ -1,0 +1,113 @@
+/**
+ * The generated native tables against the njs code they are generated from,
+ * in Node's regex engine (the nginx maps run the same sources in PCRE; the
+ * integration test native-equivalence.test.ts checks them through nginx).
+ */
+import { describe, expect, it } from 'vitest';
+import { extractLists, pick, pickCode, stateStrings } from '../../src/contract/extract';
+import * as g from '../../src/contract/grammar';
+import { belowThresholdRegex, nativeRatios } from '../../src/contract/sampling';
+import { parseB3Single } from '../../src/njs/propagation/b3';
+import { parseUberTraceId } from '../../src/njs/propagation/jaeger';
+import { ratioThreshold, traceIdRatioSample } from '../../src/njs/sampler';
+
+/** PCRE named groups (?<name>) are JavaScript's too. */
+const re = (source: string) => new RegExp(source);
+
+function randomHex(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += '0123456789abcdef'[Math.floor(Math.random() * 16)];
+  return s;
+}
+
+describe('sampling table', () => {
+  const below = re(belowThresholdRegex());
+
+  it('covers 0.001 .. 0.999 written the shortest way, each with the njs threshold', () => {
+    const table = nativeRatios();
+    expect(table).toHaveLength(999);
+    expect(table.map((e) => e.text)).toEqual(expect.arrayContaining(['0.1', '0.25', '0.01', '0.001', '0.999']));
+    for (const e of table) expect(e.threshold).toBe(ratioThreshold(Number(e.text)));
+  });
+
+  it('the compare regex decides exactly as the njs sampler, at, below and above each threshold', () => {
+    for (const { text, threshold } of nativeRatios()) {
+      const t = parseInt(threshold, 16);
+      const windows = [t - 1, t, t + 1, 0, Math.pow(2, 56) - 1].filter((v) => v >= 0 && v < Math.pow(2, 56));
+      for (const w of windows) {
+        const id = randomHex(18) + w.toString(16).padStart(14, '0');
+        expect(!below.test(`${id}:${threshold}`), `${text} ${id}`).toBe(traceIdRatioSample(id, Number(text)));
+      }
+    }
+  });
+
+  it('and on random trace ids', () => {
+    const table = nativeRatios();
+    for (let i = 0; i < 20000; i++) {
+      const { text, threshold } = table[i % table.length];
+      const id = randomHex(32);
+      expect(!below.test(`${id}:${threshold}`)).toBe(traceIdRatioSample(id, Number(text)));
+    }
+  });
+});
+
+describe('native header regexes accept only what njs parses to the same fields', () => {
+  it('b3 single', () => {
+    const b3 = re(g.B3_SINGLE);
+    const T = '0af7651916cd43dd8448eb211c80319c';
+    const S = 'b7ad6b7169203331';
+    const cases = [`${T}-${S}-1`, `${T}-${S}-0`, `${T}-${S}`, `${T.slice(16)}-${S}-1-${S}`, `${T}-${S}-d`, '0', '1', 'd',
+      `${'0'.repeat(32)}-${S}-1`, `${T}-${'0'.repeat(16)}-1`, `${T}-${S}-1-${'0'.repeat(16)}`, `${T}-${S}-1-`, `${T.toUpperCase()}-${S}`,
+      `${T}-${S}-2`, `x${T}-${S}`, `${T}-${S}-1\n`];
+    for (const value of cases) {
+      const m = b3.exec(value);
+      const parsed = parseB3Single(value);
+      if (m === null) continue; // njs decides
+      const g2 = m.groups!;
+      expect(parsed, value).not.toBeNull();
+      expect(g2.tracing__b3_t32 ?? '0'.repeat(16) + g2.tracing__b3_t16).toBe(parsed!.traceId);
+      expect(g2.tracing__b3_s).toBe(parsed!.spanId);
+      expect({ 1: 'sampled', 0: 'unsampled' }[g2.tracing__b3_f ?? ''] ?? 'deferred').toBe(parsed!.sampling);
+    }
+    expect(cases.filter((v) => b3.test(v))).toHaveLength(4);
+  });
+
+  it('uber-trace-id', () => {
+    const j = re(g.UBER_TRACE_ID);
+    const cases = ['0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331:0:1', 'abc:1:0:0', 'abc:1:0:05', 'abc:1:0:3', 'abc:1:0:03',
+      'ABC:1:0:1', 'abc%3A1%3A0%3A1', '0:1:0:1', 'abc:000:0:1', 'abc:1:0:', 'abc:1:0:100', `${'a'.repeat(33)}:1:0:1`];
+    for (const value of cases) {
+      const m = j.exec(value);
+      if (m === null) continue;
+      const parsed = parseUberTraceId(value)!;
+      expect(parsed, value).not.toBeNull();
+      expect(parsed.sampling).not.toBe('debug');
+      expect(parsed.sampling).toBe('159d'.includes(m.groups!.tracing__j_f.slice(-1)) ? 'sampled' : 'unsampled');
+      expect(parsed.traceId.endsWith(m.groups!.tracing__j_t)).toBe(true);
+    }
+    expect(cases.filter((v) => j.test(v))).toHaveLength(3);
+  });
+});
+
+describe('extract-list picks', () => {
+  it('follow extract(): first valid wins, an invalid traceparent before it is reported', () => {
+    expect(pickCode(pick([['w3c', 'i'], ['b3', 'n'], ['jaeger', 'v']]))).toBe('j1');
+    expect(pickCode(pick([['b3', 'x'], ['w3c', 'v']]))).toBe('x');
+    expect(pickCode(pick([['w3c', 'v'], ['b3', 'x']]))).toBe('w0');
+    expect(pickCode(pick([['b3', 'n'], ['w3c', 'n']]))).toBe('n0');
+  });
+
+  it('the fallback regexes of the pick map agree with every exact key', async () => {
+    const { renderExtract } = await import('../../src/conf/fragments/extract');
+    const text = renderExtract();
+    const regexes = [...text.matchAll(/^ {4}"~([^"]+)" "?([^";]+)"?;$/gm)].map(([, src, value]) => [new RegExp(src), value] as const);
+    for (const list of extractLists()) {
+      for (const [states, p] of stateStrings(list)) {
+        const hit = regexes.find(([r]) => r.test(states));
+        let value = hit ? hit[1] : 'x';
+        if (value.includes('${tracing__pk}')) value = value.replace('${tracing__pk}', hit![0].exec(states)!.groups!.tracing__pk);
+        expect(value, states).toBe(pickCode(p));
+      }
+    }
+  });
+});
