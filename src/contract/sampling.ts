@@ -31,20 +31,47 @@ export function nativeRatios(): RatioEntry[] {
 
 const HEX = '0123456789abcdef';
 
+/** Digits decided by the quick regexes before the general one. */
+const QUICK_LEVELS = 3;
+
 /**
- * A PCRE source that matches "<32 hex trace id>:<14 hex threshold>" exactly when
- * the id's last 14 digits are lexicographically below the threshold (not
- * sampled): after a common prefix (\1) the id has a smaller digit than the
- * threshold. Hex digits sort in ASCII order, so this is the numeric order.
+ * PCRE sources that decide "<32 hex trace id>:<14 hex threshold>", tried in
+ * order; each says whether the id's last 14 digits are below the threshold
+ * (not sampled: "0") or not ("1"). Hex digits sort in ASCII order, so string
+ * order is numeric order. With p = the first k digits, equal in both (\1):
+ *  - below at k: the id's next digit is smaller: "0";
+ *  - differs at k: the next digits differ (and the id's is not smaller): "1";
+ * for k = 0, 1, 2 (all but 1 in 4096 ids are decided there, in at most six
+ * short regexes), then one general regex (a common prefix of any length
+ * followed by a smaller digit: "0"); nothing matched: at or above, "1".
  */
-export function belowThresholdRegex(): string {
-  const branches: string[] = [];
-  for (let i = 0; i < HEX.length - 1; i++) {
-    const greater = HEX.slice(i + 1);
-    const cls = greater.length === 1 ? greater : `[${rangeClass(greater)}]`;
-    branches.push(`${HEX[i]}\\w*:\\1${cls}`);
+export function thresholdRegexes(): Array<[source: string, sampled: '0' | '1']> {
+  const branches = (rest: string) => {
+    const out: string[] = [];
+    for (let i = 0; i < HEX.length - 1; i++) {
+      const greater = HEX.slice(i + 1);
+      const cls = greater.length === 1 ? greater : `[${rangeClass(greater)}]`;
+      out.push(`${HEX[i]}${rest}${cls}`);
+    }
+    return out.join('|');
+  };
+  const regexes: Array<[string, '0' | '1']> = [];
+  for (let k = 0; k < QUICK_LEVELS; k++) {
+    const prefix = k === 0 ? '' : `(\\w{${k}})`;
+    const back = k === 0 ? '' : '\\1';
+    const next = k === 0 ? '(\\w)' : '(\\w)';
+    const nextRef = k === 0 ? '\\1' : '\\2';
+    regexes.push([`^\\w{18}${prefix}(?:${branches(`\\w{${13 - k}}:${back}`)})`, '0']);
+    regexes.push([`^\\w{18}${prefix}${next}\\w{${13 - k}}:${back}(?!${nextRef})`, '1']);
   }
-  return `^\\w{18}(\\w*)(?:${branches.join('|')})`;
+  regexes.push([`^\\w{18}(\\w*)(?:${branches('\\w*:\\1')})`, '0']);
+  return regexes;
+}
+
+/** The whole decision as one regex (tests): matches exactly when not sampled. */
+export function belowThresholdRegex(): string {
+  const all = thresholdRegexes();
+  return all[all.length - 1][0];
 }
 
 /** "3456789abcdef" -> "3-9a-f": a short character class for a run of hex digits. */

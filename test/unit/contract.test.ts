@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractLists, pick, pickCode, stateStrings } from '../../src/contract/extract';
 import * as g from '../../src/contract/grammar';
-import { belowThresholdRegex, nativeRatios } from '../../src/contract/sampling';
+import { belowThresholdRegex, nativeRatios, thresholdRegexes } from '../../src/contract/sampling';
 import { parseB3Single } from '../../src/njs/propagation/b3';
 import { parseUberTraceId } from '../../src/njs/propagation/jaeger';
 import { ratioThreshold, traceIdRatioSample } from '../../src/njs/sampler';
@@ -22,6 +22,13 @@ function randomHex(n: number): string {
 
 describe('sampling table', () => {
   const below = re(belowThresholdRegex());
+  const r = thresholdRegexes();
+  /** The map's regexes in order, as nginx tries them: true when sampled. */
+  const compiled = r.map(([source, sampled]) => [re(source), sampled === '1'] as const);
+  const mapDecision = (key: string) => {
+    const hit = compiled.find(([regex]) => regex.test(key));
+    return hit ? hit[1] : true;
+  };
 
   it('covers 0.001 .. 0.999 written the shortest way, each with the njs threshold', () => {
     const table = nativeRatios();
@@ -37,6 +44,11 @@ describe('sampling table', () => {
       for (const w of windows) {
         const id = randomHex(18) + w.toString(16).padStart(14, '0');
         expect(!below.test(`${id}:${threshold}`), `${text} ${id}`).toBe(traceIdRatioSample(id, Number(text)));
+        expect(mapDecision(`${id}:${threshold}`), `${text} ${id}`).toBe(traceIdRatioSample(id, Number(text)));
+        for (let k = 1; k <= 5; k++) {
+          const same = id.slice(0, 18) + threshold.slice(0, k) + id.slice(18 + k);
+          expect(mapDecision(`${same}:${threshold}`), `${text} ${same}`).toBe(traceIdRatioSample(same, Number(text)));
+        }
       }
     }
   });
@@ -47,6 +59,7 @@ describe('sampling table', () => {
       const { text, threshold } = table[i % table.length];
       const id = randomHex(32);
       expect(!below.test(`${id}:${threshold}`)).toBe(traceIdRatioSample(id, Number(text)));
+      expect(mapDecision(`${id}:${threshold}`)).toBe(traceIdRatioSample(id, Number(text)));
     }
   });
 });

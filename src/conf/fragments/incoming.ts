@@ -44,9 +44,11 @@ export function renderIncoming(): string {
       renderMap('$tracing_w3c_state', '$tracing__st_w', [
         ['none', 'n'], ['invalid', 'i'], ['valid', '$tracing__st_tracestate'], ['default', 'x'],
       ], 'A valid traceparent is used natively only with an empty or already normal tracestate.'),
-      renderMap('$http_tracestate', '$tracing__st_tracestate', [
-        ['', 'v'], [regexKey(g.TRACESTATE_NORMAL), 'v'], ['default', 'x'],
-      ], 'tracestate as njs would forward it (<= 512 characters, no OWS, no empty members): passed on unchanged.'),
+      renderMap('$http_tracestate', '$tracing__ts_fast', [
+        ['', ''], [regexKey(g.TRACESTATE_NORMAL), '+v'], ['default', '+x'],
+      ], 'tracestate as njs would forward it (<= 512 characters, no OWS, no empty members): +v,\n' +
+        'passed on unchanged; another non-empty value: +x (njs). The one map keyed on the header.'),
+      renderMap('$tracing__ts_fast', '$tracing__st_tracestate', [['', 'v'], ['+v', 'v'], ['default', 'x']]),
       renderMap('$http_b3', '$tracing__st_b', [['', 'n'], [regexKey(g.B3_SINGLE), 'v'], ['default', 'x']],
         'B3 single header: ids, sampling state 0/1 or none; debug and bare decisions go to njs.'),
       renderMap('$tracing__b3_t16', '$tracing__b3_trace', [['', '$tracing__b3_t32'], ['default', `${ZEROS.slice(16)}$tracing__b3_t16`]]),

@@ -5,9 +5,11 @@
 import { renderPolicyConf } from '../../k8s/policy-conf.js';
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
-import { renderExtract } from './extract.js';
+import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
+import { renderExtract, renderModeGeneral } from './extract.js';
 import { renderIncoming } from './incoming.js';
 import { renderInject } from './inject.js';
+import { renderKnobsValidKeys } from './knobs.js';
 import { renderSampling } from './sampling.js';
 
 export const FRAGMENTS: Record<string, () => string> = {
@@ -16,8 +18,12 @@ export const FRAGMENTS: Record<string, () => string> = {
   POLICY_MAPS: renderPolicyConf,
   INCOMING: renderIncoming,
   EXTRACT: renderExtract,
+  MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,
   INJECT: renderInject,
+  DISTRUST_HEADERS: renderDistrustHeaders,
+  DISTRUST_PREFIXES: renderDistrustPrefixes,
+  KNOBS_VALID_KEYS: renderKnobsValidKeys,
 };
 
 export function renderConfText(text: string): string {

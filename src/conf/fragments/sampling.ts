@@ -3,10 +3,11 @@
  * (src/contract/sampling.ts, computed by the njs sampler's ratioThreshold) and
  * one regex comparing the trace id's last 14 hex digits with the threshold.
  */
-import { belowThresholdRegex, nativeRatios, RATIO_DECIMALS } from '../../contract/sampling.js';
+import { nativeRatios, RATIO_DECIMALS, thresholdRegexes } from '../../contract/sampling.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
 export function renderSampling(): string {
+  const r = thresholdRegexes();
   const table: MapEntry[] = nativeRatios().map((e) => [e.text, e.threshold]);
   table.push(['default', '']);
   return fragment(
@@ -16,9 +17,10 @@ export function renderSampling(): string {
       '14 low hex digits of the trace id; other ratios are decided by njs.',
     [
       renderMap('$tracing__trace:$tracing__ratio_threshold', '$tracing__ratio_sampled', [
-        [regexKey(belowThresholdRegex()), '0'],
+        ...r.map(([source, sampled]): MapEntry => [regexKey(source), sampled]),
         ['default', '1'],
-      ], 'Not sampled when the id\'s 14 low digits sort below the threshold.'),
+      ], 'Not sampled when the id\'s 14 low digits sort below the threshold (most ids are\n' +
+        'decided by their first digit, in the first two regexes).'),
       renderMap('$tracing__ratio_threshold', '$tracing__ratio_known', [['', '0'], ['default', '1']]),
       renderMap('$tracing_sample_ratio', '$tracing__ratio_threshold', table),
     ].map((block) => block + '\n'),

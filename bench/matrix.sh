@@ -1,0 +1,60 @@
+# The production matrix (issue 7), shared by bench/nginx-ab.sh and
+# bench/nginx-instructions.sh: per row, the knobs B sets in its location and
+# the request headers (one per line) both A and B receive.
+# shellcheck shell=bash
+
+MATRIX_ROWS="m-default m-w3c m-ts2 m-ts32 m-r25 m-r10 m-r01 m-tidratio m-xb3 m-xb3multi m-xjaeger m-xnone m-inject m-distrust m-distrust-inc"
+
+M_TRACE=4bf92f3577b34da6a3ce929d0e0e4736
+M_PARENT=00f067aa0ba902b7
+M_TRACEPARENT="00-$M_TRACE-$M_PARENT-01"
+M_TS2='congo=t61rcWkgMzE,rojo=00f067aa0ba902b7'
+# 32 members, 511 characters: the longest list the native path passes through.
+M_TS32=$(for i in $(seq -w 0 31); do printf 'k%s=%s,' "$i" vvvvvvvvvvv; done | sed 's/,$//')
+M_ALL='set $tracing_extract "w3c,b3,b3multi,jaeger";'
+
+matrix_knobs() { # row -> nginx directives for B's location
+  case $1 in
+    m-default|m-w3c|m-ts2|m-ts32) echo "" ;;
+    m-r25) echo 'set $tracing_sample_ratio 0.25;' ;;
+    m-r10) echo 'set $tracing_sample_ratio 0.1;' ;;
+    m-r01) echo 'set $tracing_sample_ratio 0.01;' ;;
+    m-tidratio) echo 'set $tracing_sampler traceidratio; set $tracing_sample_ratio 0.25;' ;;
+    m-xb3|m-xb3multi|m-xjaeger|m-xnone) echo "$M_ALL" ;;
+    m-inject) echo 'set $tracing_inject "w3c,b3"; include tracing-location-formats.conf;' ;;
+    m-distrust) echo 'set $tracing_trust_incoming off;' ;;
+    m-distrust-inc) echo 'include tracing-location-distrust.conf;' ;;
+    *) return 1 ;;
+  esac
+}
+
+matrix_headers() { # row -> request headers, one per line
+  case $1 in
+    m-w3c|m-tidratio) echo "traceparent: $M_TRACEPARENT" ;;
+    m-ts2|m-distrust|m-distrust-inc) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS2" ;;
+    m-ts32) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS32" ;;
+    m-xb3) echo "b3: $M_TRACE-$M_PARENT-1" ;;
+    m-xb3multi) printf 'X-B3-TraceId: %s\nX-B3-SpanId: %s\nX-B3-Sampled: 1\n' "$M_TRACE" "$M_PARENT" ;;
+    m-xjaeger) echo "uber-trace-id: $M_TRACE:$M_PARENT:0:1" ;;
+    m-default|m-r25|m-r10|m-r01|m-xnone|m-inject) ;;
+    *) return 1 ;;
+  esac
+}
+
+matrix_what() {
+  case $1 in
+    m-default) echo 'matrix 1: defaults, no context' ;;
+    m-w3c) echo 'matrix 2: valid sampled traceparent' ;;
+    m-ts2) echo 'matrix 3: traceparent + tracestate, 2 members' ;;
+    m-ts32) echo 'matrix 3: traceparent + tracestate, 32 members / 511 characters' ;;
+    m-r25|m-r10|m-r01) echo "matrix 4: new traces, parentbased_traceidratio $(matrix_knobs "$1" | grep -o '0\.[0-9]*')" ;;
+    m-tidratio) echo 'matrix 4: traceidratio 0.25 with a sampled parent (this trace id is sampled)' ;;
+    m-xb3) echo 'matrix 5: extract w3c,b3,b3multi,jaeger; b3 single header' ;;
+    m-xb3multi) echo 'matrix 5: extract w3c,b3,b3multi,jaeger; X-B3-* headers' ;;
+    m-xjaeger) echo 'matrix 5: extract w3c,b3,b3multi,jaeger; uber-trace-id' ;;
+    m-xnone) echo 'matrix 5: extract w3c,b3,b3multi,jaeger; no context' ;;
+    m-inject) echo 'matrix 6: inject w3c,b3 with tracing-location-formats.conf; no context' ;;
+    m-distrust) echo 'matrix 7: trust_incoming off; traceparent + tracestate' ;;
+    m-distrust-inc) echo 'matrix 7: tracing-location-distrust.conf (trust off, 13 header lines); traceparent + tracestate' ;;
+  esac
+}
