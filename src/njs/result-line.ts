@@ -1,6 +1,7 @@
 /**
  * The njs step hands its decision to nginx as one line that tracing-http.conf
- * splits with native maps (so njs runs once per request):
+ * splits with native maps (so njs runs once per request); the order and the
+ * shapes are src/contract/result.ts, from which the build writes those maps:
  *   trace parent flags link_trace link_span format rejected debug error tracestate
  * Empty fields are "-"; tracestate goes last because its values may hold spaces.
  */

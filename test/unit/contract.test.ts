@@ -111,8 +111,8 @@ describe('extract-list picks', () => {
   });
 
   it('the fallback regexes of the pick map agree with every exact key', async () => {
-    const { renderExtract } = await import('../../src/conf/fragments/extract');
-    const text = renderExtract();
+    const { renderExtractTables } = await import('../../src/conf/fragments/extract');
+    const text = renderExtractTables();
     const regexes = [...text.matchAll(/^ {4}"~([^"]+)" "?([^";]+)"?;$/gm)].map(([, src, value]) => [new RegExp(src), value] as const);
     for (const list of extractLists()) {
       for (const [states, p] of stateStrings(list)) {
@@ -122,5 +122,44 @@ describe('extract-list picks', () => {
         expect(value, states).toBe(pickCode(p));
       }
     }
+  });
+});
+
+describe('njs result line', () => {
+  it('is written in the order and shapes of src/contract/result.ts, which the nginx maps split', async () => {
+    const { RESULT_FIELDS } = await import('../../src/contract/result');
+    const { resultFieldRegex } = await import('../../src/conf/fragments/js-result');
+    const { resultLine, fallbackLine } = await import('../../src/njs/result-line');
+    const decision = {
+      traceId: '0af7651916cd43dd8448eb211c80319c', parentId: 'b7ad6b7169203331', sampled: true, randomTraceId: false,
+      debug: true, traceState: 'a= 1,b=2', linkTraceId: '4bf92f3577b34da6a3ce929d0e0e4736', linkSpanId: '00f067aa0ba902b7',
+      format: 'b3multi' as const, rejected: ['x-b3-flags', 'traceparent'], error: 'config',
+    };
+    const expected = ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', '01', '4bf92f3577b34da6a3ce929d0e0e4736',
+      '00f067aa0ba902b7', 'b3multi', 'x-b3-flags,traceparent', '1', 'config', 'a= 1,b=2'];
+    const line = resultLine(decision);
+    RESULT_FIELDS.forEach((field, i) => {
+      const m = new RegExp(resultFieldRegex(i, field.pattern, i === RESULT_FIELDS.length - 1)).exec(line);
+      expect(m?.groups?.v, field.name).toBe(expected[i]);
+    });
+    const fallback = fallbackLine('0af7651916cd43dd8448eb211c80319c', 'exception');
+    expect(new RegExp(resultFieldRegex(8, '[a-z_]+', false)).exec(fallback)?.groups?.v).toBe('exception');
+    expect(new RegExp(resultFieldRegex(1, '[0-9a-f]{16}', false)).test(fallback)).toBe(false);
+  });
+});
+
+describe('knob table', () => {
+  it('names every knob njs reads, and nothing else', async () => {
+    const { KNOBS } = await import('../../src/contract/knobs');
+    const { readKnobs } = await import('../../src/njs/knobs');
+    const read = new Set<string>();
+    readKnobs((name) => {
+      read.add(name);
+      return KNOBS.find((k) => k.name === name)?.default ?? 'w3c';
+    });
+    const njsKnobs = [...read].filter((n) => n !== 'tracing_headers');
+    expect(njsKnobs.every((n) => KNOBS.some((k) => k.name === n)), njsKnobs.join()).toBe(true);
+    // The defaults are valid in njs: no knob reported invalid.
+    expect(readKnobs((name) => KNOBS.find((k) => k.name === name)?.default ?? 'w3c').invalid).toEqual([]);
   });
 });

@@ -2,25 +2,30 @@
  * The generated parts of the nginx includes, by placeholder. scripts/build.ts
  * replaces each @@NAME@@ in src/conf/*.conf with its fragment.
  */
+import { renderKnobs } from '../../contract/knobs.js';
 import { renderPolicyConf } from '../../k8s/policy-conf.js';
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
 import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
-import { renderExtract, renderModeGeneral } from './extract.js';
-import { renderIncoming } from './incoming.js';
+import { renderExtract, renderExtractTables, renderModeGeneral } from './extract.js';
+import { renderIncoming, renderIncomingTables } from './incoming.js';
 import { renderInject } from './inject.js';
+import { renderJsResult } from './js-result.js';
 import { renderKnobsValidKeys } from './knobs.js';
-import { renderSampling } from './sampling.js';
+import { renderSampling, renderSamplingTable } from './sampling.js';
 
 export const FRAGMENTS: Record<string, () => string> = {
   LOG_FORMAT: renderLogFormat,
   SINKS: renderSinks,
+  KNOBS: renderKnobs,
   POLICY_MAPS: renderPolicyConf,
   INCOMING: renderIncoming,
   EXTRACT: renderExtract,
   MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,
-  INJECT: renderInject,
+  // Long generated tables go last, so the file reads from the top.
+  TABLES: () => [renderIncomingTables(), renderExtractTables(), renderInject(), renderSamplingTable()].join('\n\n'),
+  JS_RESULT: renderJsResult,
   DISTRUST_HEADERS: renderDistrustHeaders,
   DISTRUST_PREFIXES: renderDistrustPrefixes,
   KNOBS_VALID_KEYS: renderKnobsValidKeys,
