@@ -12,6 +12,9 @@ M_TS2='congo=t61rcWkgMzE,rojo=00f067aa0ba902b7'
 # 32 members, 511 characters: the longest list the native path passes through.
 M_TS32=$(for i in $(seq -w 0 31); do printf 'k%s=%s,' "$i" vvvvvvvvvvv; done | sed 's/,$//')
 M_ALL='set $tracing_extract "w3c,b3,b3multi,jaeger";'
+# Rare input that still goes to njs (README "What still enters njs"), measured by
+# bench/nginx-instructions.sh (RARE=1).
+RARE_ROWS="r-future r-ts-ows r-ts-long r-ts-empty-member r-b3-debug r-b3-decision r-xb3-flags r-jaeger-debug r-jaeger-upper r-ratio-4dp"
 
 matrix_knobs() { # row -> nginx directives for B's location
   case $1 in
@@ -24,6 +27,9 @@ matrix_knobs() { # row -> nginx directives for B's location
     m-inject) echo 'set $tracing_inject "w3c,b3"; include tracing-location-formats.conf;' ;;
     m-distrust) echo 'set $tracing_trust_incoming off;' ;;
     m-distrust-inc) echo 'include tracing-location-distrust.conf;' ;;
+    r-future|r-ts-ows|r-ts-long|r-ts-empty-member) echo "" ;;
+    r-b3-debug|r-b3-decision|r-xb3-flags|r-jaeger-debug|r-jaeger-upper) echo "$M_ALL" ;;
+    r-ratio-4dp) echo 'set $tracing_sample_ratio 0.0125;' ;;
     *) return 1 ;;
   esac
 }
@@ -36,7 +42,16 @@ matrix_headers() { # row -> request headers, one per line
     m-xb3) echo "b3: $M_TRACE-$M_PARENT-1" ;;
     m-xb3multi) printf 'X-B3-TraceId: %s\nX-B3-SpanId: %s\nX-B3-Sampled: 1\n' "$M_TRACE" "$M_PARENT" ;;
     m-xjaeger) echo "uber-trace-id: $M_TRACE:$M_PARENT:0:1" ;;
-    m-default|m-r25|m-r10|m-r01|m-xnone|m-inject) ;;
+    m-default|m-r25|m-r10|m-r01|m-xnone|m-inject|r-ratio-4dp) ;;
+    r-future) echo "traceparent: 01-$M_TRACE-$M_PARENT-01-future" ;;
+    r-ts-ows) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7' ;;
+    r-ts-long) printf 'traceparent: %s\ntracestate: %s,zz=%s\n' "$M_TRACEPARENT" "$M_TS32" 1234567890 ;;
+    r-ts-empty-member) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" 'congo=t61rcWkgMzE,,rojo=00f067aa0ba902b7' ;;
+    r-b3-debug) echo "b3: $M_TRACE-$M_PARENT-d" ;;
+    r-b3-decision) echo "b3: 0" ;;
+    r-xb3-flags) printf 'X-B3-TraceId: %s\nX-B3-SpanId: %s\nX-B3-Flags: 1\n' "$M_TRACE" "$M_PARENT" ;;
+    r-jaeger-debug) echo "uber-trace-id: $M_TRACE:$M_PARENT:0:3" ;;
+    r-jaeger-upper) echo "uber-trace-id: ${M_TRACE^^}:$M_PARENT:0:1" ;;
     *) return 1 ;;
   esac
 }

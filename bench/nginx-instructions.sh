@@ -5,7 +5,8 @@
 #
 #   bash bench/nginx-instructions.sh [SCENARIO...]
 #
-# Host nginx (1.22 + njs 0.7.9 on Debian bookworm) only. For each scenario the proxy
+# Host nginx (1.22 + njs 0.7.9 on Debian bookworm) by default; RUNTIME=njs-1.0 or
+# qjs-1.0 measures the sid root's nginx 1.30 + njs 1.0 (run through its own loader). For each scenario the proxy
 # runs under `valgrind --tool=callgrind --toggle-collect=ngx_process_events_and_timers`
 # (counts everything nginx does per event: requests, upstream, logging; not start-up),
 # once for N1 and once for N2 keep-alive requests over one client connection; the
@@ -25,7 +26,8 @@
 #                 script binds and never reads)
 #   untraced-4k, default-4k   as untraced / default, the upstream answers a 4 KiB file
 #   m-default m-w3c m-ts2 ... the production matrix (bench/matrix.sh; MATRIX=1 runs all
-#                 its rows plus untraced); u-<row>: untraced with that row's headers
+#                 its rows plus untraced); u-<row>: untraced with that row's headers;
+#   r-future r-b3-debug ...   rare input that njs decides (RARE=1 runs them all)
 #   untraced-nolog, nolog     as untraced / default with `access_log off;` in the location:
 #                 no combined line, no span record (nolog - untraced-nolog = context and
 #                 headers alone; nosink - nolog - the combined line = deciding on records)
@@ -33,6 +35,8 @@
 # Environment: TREE [the repo] a directory with nginx-conf/ and njs/ to measure instead,
 # e.g. an older commit: git archive COMMIT nginx-conf njs | tar -x -C /tmp/old; TREE=/tmp/old
 # (scenario njs-b3 needs tracing-location-formats.conf, which older trees lack).
+# STRACE=1 counts system calls (strace -c -f) instead of instructions: the table then
+# shows syscalls per request, and OUT gets the per-syscall difference.
 # N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
 # (appended), PROFILE=1 adds callgrind_annotate's top functions (self cost, N2 run) and,
 # per request, the calls and inclusive instructions of map lookups, complex values,
@@ -50,6 +54,23 @@ N2=${N2:-1200}
 OUT=${OUT:-$REPO/bench/results/nginx-instructions-$(date +%F).txt}
 NGINX=/usr/sbin/nginx
 JS_MODULE=/usr/lib/nginx/modules/ngx_http_js_module.so
+# RUNTIME=njs-1.0|qjs-1.0: the sid root's nginx 1.30 + njs 1.0, run on the host
+# through the sid root's own dynamic loader and libraries (valgrind cannot
+# follow chroot); the upstream stays the host nginx.
+RUNTIME=${RUNTIME:-njs-0.7.9}
+SID_ROOT=${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}
+PROXY=("$NGINX")
+PRELUDE=""
+case $RUNTIME in
+  njs-0.7.9) ;;
+  njs-1.0|qjs-1.0)
+    LIBS=$SID_ROOT/usr/lib/x86_64-linux-gnu:$SID_ROOT/lib/x86_64-linux-gnu
+    PROXY=("$SID_ROOT/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$LIBS" "$SID_ROOT/usr/sbin/nginx")
+    JS_MODULE=$SID_ROOT/usr/lib/nginx/modules/ngx_http_js_module.so
+    PRELUDE="js_engine $([[ $RUNTIME == qjs-1.0 ]] && echo qjs || echo njs);"
+    ;;
+  *) echo "nginx-instructions: unknown RUNTIME '$RUNTIME'" >&2; exit 1 ;;
+esac
 DEFAULT_SPAN_FILE=/var/log/nginx/njs-tracing-spans.log
 DEFAULT_SYSLOG=127.0.0.1:5140
 TRACEPARENT='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
@@ -60,6 +81,9 @@ source "$REPO/bench/matrix.sh"
 SCENARIOS=("$@")
 if [[ -n ${MATRIX:-} ]]; then
   read -ra SCENARIOS <<<"untraced $MATRIX_ROWS"
+fi
+if [[ -n ${RARE:-} ]]; then
+  read -ra SCENARIOS <<<"untraced m-default $RARE_ROWS"
 fi
 [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(untraced default traceparent njs njs-b3)
 
@@ -143,7 +167,7 @@ scenario() {
     untraced-nolog) echo "0|access_log off;|/|" ;;
     nolog) echo "1|access_log off;|/|" ;;
     default-4k) echo "1||/4k/|" ;;
-    m-*) echo "1|$(matrix_knobs "$1" | sed "s#include tracing-#include $TMP/proxy/conf/tracing-#")|/|$(matrix_headers "$1" | paste -sd^)" ;;
+    m-*|r-*) echo "1|$(matrix_knobs "$1" | sed "s#include tracing-#include $TMP/proxy/conf/tracing-#")|/|$(matrix_headers "$1" | paste -sd^)" ;;
     u-m-*) echo "0||/|$(matrix_headers "${1#u-}" | paste -sd^)" ;;
     *) die "unknown scenario '$1'" ;;
   esac
@@ -157,6 +181,7 @@ master_process off; daemon off; worker_processes 1;
 error_log $TMP/proxy/logs/error.log; pid $TMP/proxy/nginx.pid;
 events {}
 http {
+    $PRELUDE
     js_path "$TREE/njs";
     client_body_temp_path $TMP/proxy/temp; proxy_temp_path $TMP/proxy/temp;
     default_type text/plain;
@@ -200,13 +225,23 @@ PY
 measure() { # scenario n path header
   local sc=$1 n=$2 path=$3 header=$4 out=$TMP/callgrind.$1.$2.out vpid
   : >"$TMP/proxy/logs/spans.log"
+  if [[ -n ${STRACE:-} ]]; then
+    strace -f -c -o "$out.strace" \
+      "${PROXY[@]}" -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" >"$TMP/valgrind.$sc.$n.log" 2>&1 &
+  else
   valgrind --tool=callgrind --toggle-collect=ngx_process_events_and_timers --callgrind-out-file="$out" \
-    "$NGINX" -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" >"$TMP/valgrind.$sc.$n.log" 2>&1 &
+    "${PROXY[@]}" -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" >"$TMP/valgrind.$sc.$n.log" 2>&1 &
+  fi
   vpid=$!
   wait_port "$PROXY_PORT" "$vpid" || die "proxy ($sc) did not start: $(tail -5 "$TMP/valgrind.$sc.$n.log")"
   send "$n" "$path" "$header" || { kill -KILL "$vpid"; die "requests failed ($sc)"; }
-  kill -QUIT "$vpid"
+  # strace detaches on SIGQUIT: signal nginx itself
+  if [[ -n ${STRACE:-} ]]; then kill -QUIT "$(pgrep -P "$vpid")"; else kill -QUIT "$vpid"; fi
   wait "$vpid" || true
+  if [[ -n ${STRACE:-} ]]; then # total syscalls; per-syscall counts stay in $out.strace
+    awk '$NF == "total" { print $(NF-2) }' "$out.strace"
+    return
+  fi
   awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
 
@@ -248,13 +283,17 @@ PY
 log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
 {
   echo "=== nginx-instructions $(date -Is)"
-  echo "command: N1=$N1 N2=$N2 ${MATRIX:+MATRIX=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
+  echo "command: N1=$N1 N2=$N2 RUNTIME=$RUNTIME ${MATRIX:+MATRIX=1 }${RARE:+RARE=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
   if [[ $TREE == "$REPO" ]]; then
     echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   else
     echo "tree: $TREE${TREE_LABEL:+ ($TREE_LABEL)}"
   fi
-  echo "nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), njs: $(dpkg-query -W -f '${Version}' libnginx-mod-http-js 2>/dev/null || echo '?'), $(valgrind --version)"
+  if [[ $RUNTIME == njs-0.7.9 ]]; then
+    echo "runtime: $RUNTIME, nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), njs: $(dpkg-query -W -f '${Version}' libnginx-mod-http-js 2>/dev/null || echo '?'), $(valgrind --version)"
+  else
+    echo "runtime: $RUNTIME ($PRELUDE), nginx: $("${PROXY[@]}" -v 2>&1 | cut -d/ -f2), njs: $(chroot "$SID_ROOT" dpkg-query -W -f '${Version}' libnginx-mod-http-js 2>/dev/null || echo '?'), $(valgrind --version)"
+  fi
   echo "machine: nproc=$(nproc) kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 } >>"$TMP/out"
 # the untraced scenario each one is compared with
@@ -263,13 +302,18 @@ declare -A PER=()
 for sc in "${SCENARIOS[@]}"; do
   IFS='|' read -r traced knobs path header <<<"$(scenario "$sc")"
   proxy_conf "$traced" "$knobs" >"$TMP/proxy/nginx.conf"
-  "$NGINX" -t -q -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" 2>"$TMP/nginx-t.$sc" || die "nginx -t ($sc): $(cat "$TMP/nginx-t.$sc")"
+  "${PROXY[@]}" -t -q -p "$TMP/proxy/" -c "$TMP/proxy/nginx.conf" 2>"$TMP/nginx-t.$sc" || die "nginx -t ($sc): $(cat "$TMP/nginx-t.$sc")"
   a=$(measure "$sc" "$N1" "$path" "$header")
   b=$(measure "$sc" "$N2" "$path" "$header")
   per=$(((b - a) / (N2 - N1)))
   records=$(wc -l <"$TMP/proxy/logs/spans.log")
   PER[$sc]=$per
-  line="$sc: Ir($N1)=$a Ir($N2)=$b per request=$per, span records in the N2 run: $records"
+  line="$sc: ${STRACE:+syscalls }Ir($N1)=$a Ir($N2)=$b per request=$per, span records in the N2 run: $records"
+  if [[ -n ${STRACE:-} ]]; then
+    line+=$'\n'"  per request: $(awk -v n=$((N2 - N1)) 'FNR == NR && $NF ~ /^[a-z_0-9]+$/ && $NF != "total" { a[$NF] = $4 + 0; next }
+      $NF ~ /^[a-z_0-9]+$/ && $NF != "total" { d = ($4 - a[$NF]) / n; if (d >= 0.01) printf "%s %.2f, ", $NF, d }' \
+      "$TMP/callgrind.$sc.$N1.out.strace" "$TMP/callgrind.$sc.$N2.out.strace")"
+  fi
   log "$line"
   echo "$line" >>"$TMP/out"
   if [[ -n ${PROFILE:-} ]]; then
