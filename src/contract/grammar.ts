@@ -9,8 +9,7 @@
 import * as b3 from '../njs/propagation/b3.js';
 import * as jaeger from '../njs/propagation/jaeger.js';
 import { END } from '../njs/propagation/types.js';
-import * as w3c from '../njs/propagation/w3c.js';
-import * as tracestate from '../njs/propagation/tracestate.js';
+import * as w3c from '../njs/propagation/w3c-grammar.js';
 
 /** A capture group nginx exposes as $name. */
 function named(name: string, source: string): string {
@@ -22,20 +21,20 @@ function notAllZeros(stop: string): string {
   return `(?!0+${stop})`;
 }
 
-// ---- W3C traceparent ----------------------------------------------------------
-// Version 00: the low flags digit is kept apart (its two bits are read by a map).
+// ---- W3C traceparent (src/njs/propagation/w3c-grammar.ts) -----------------------
+// TRACEPARENT_00 with named captures; the low flags digit is kept apart (its
+// two bits are read by a map).
 export const TRACEPARENT_00 =
-  `^00-${named('tracing_tp_trace', w3c.TRACE_ID)}-${named('tracing_tp_parent', w3c.PARENT_ID)}` +
-  `-[0-9a-f]${named('tracing_tp_flag', '[0-9a-f]')}${END}`;
+  `^${w3c.OWS}00-${named('tracing_tp_trace', w3c.TRACE_ID)}-${named('tracing_tp_parent', w3c.PARENT_ID)}` +
+  `-[0-9a-f]${named('tracing_tp_flag', '[0-9a-f]')}${w3c.OWS}${END}`;
 // Any other version that may be valid: njs parses it (future fields).
-export const TRACEPARENT_OTHER_VERSION = `^(?!00)${w3c.VERSION}-`;
+export const TRACEPARENT_OTHER_VERSION = `^${w3c.OWS}(?!00)${w3c.VERSION}-`;
 
-// ---- W3C tracestate -------------------------------------------------------------
-// A list as the njs parser forwards it (members joined by "," without OWS or
-// empty members, at most 32 members and 512 characters): it passes through
-// unchanged. Other valid shapes are normalized or truncated by njs.
-const TS_MEMBER = `[a-z0-9][a-z0-9_\\-*/@]{0,255}=${tracestate.CHR}{0,255}${tracestate.NBLK_CHR}`;
-export const TRACESTATE_NORMAL = `^(?=[\\s\\S]{1,${tracestate.MAX_LENGTH}}${END})${TS_MEMBER}(?:,${TS_MEMBER}){0,${tracestate.MAX_MEMBERS - 1}}${END}`;
+// ---- W3C tracestate ---------------------------------------------------------------
+// NORMAL_LIST: a list as the njs parser forwards it (members joined by ","
+// without OWS or empty members, at most 32 members and 512 characters): it
+// passes through unchanged. Other valid shapes are normalized or truncated by njs.
+export const TRACESTATE_NORMAL = w3c.NORMAL_LIST;
 
 // ---- B3 single ------------------------------------------------------------------
 // {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]], SamplingState 0 or 1

@@ -29,13 +29,22 @@ const PYTHON = '/usr/bin/python3';
 const CASES = 41;
 
 /**
- * nginx 1.22 shows a map only the first of two same-named request headers,
+ * nginx 1.22 shows a map only the first of several same-named request headers,
  * so on the native path it continues the first of two traceparent headers,
- * and it sees an empty first tracestate header as no tracestate. Every other
- * case passes there too (njs reads all tracestate lines itself).
+ * sees an empty first tracestate header as no tracestate, and forwards the
+ * first of several tracestate headers as they came when that one is already
+ * in normal form (the native tracestate pass-through, issue 7: the three
+ * tracestate cases below send their list on two to four header lines).
+ * nginx >= 1.23 joins them, and njs combines them; every other case passes.
  */
 const EXPECTED_FAILURES: Record<RuntimeName, string[]> = {
-  'njs-0.7.9': ['test_traceparent_duplicated', 'test_tracestate_empty_header'],
+  'njs-0.7.9': [
+    'test_traceparent_duplicated',
+    'test_tracestate_empty_header',
+    'test_tracestate_key_length_limit',
+    'test_tracestate_member_count_limit',
+    'test_tracestate_multiple_headers_different_keys',
+  ],
   'njs-1.0': [],
   'qjs-1.0': [],
 };

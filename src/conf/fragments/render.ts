@@ -9,7 +9,8 @@ export type MapEntry = [key: string, value: string];
 export function word(text: string): string {
   if (text === '') return '""';
   if (/^[A-Za-z0-9_.,:|$@-]+$/.test(text) && !text.startsWith('~')) return text;
-  if (text.includes('"')) throw new Error(`cannot quote ${text}`);
+  // nginx unescapes \\ \" \t \r \n in quoted strings: keep regexes clear of the ones that would change them.
+  if (text.includes('"') || text.includes('\\\\') || /\\[rn]/.test(text)) throw new Error(`cannot quote ${text}`);
   return `"${text}"`;
 }
 
