@@ -10,6 +10,8 @@ export function renderDistrustHeaders(): string {
     // An empty value: nginx sends no such header; a line of tracing-location-formats.conf
     // for the same header (our own injected b3 ...) is still sent.
     ...DISTRUSTED_HEADERS.map((name) => `proxy_set_header ${name} "";`),
+    '# The same for gRPC backends (grpc_pass): only grpc_pass reads these lines.',
+    ...DISTRUSTED_HEADERS.map((name) => `grpc_set_header ${name} "";`),
   ].join('\n');
 }
 
