@@ -132,7 +132,11 @@ ensure_devices
 # A sid root made before headers-more was needed gets it added.
 if [ ! -f "$SID_ROOT/$HEADERS_MORE" ]; then
   step "installing libnginx-mod-http-headers-more-filter in the sid root"
-  chroot "$SID_ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-headers-more-filter >/dev/null \
+  # The root's package lists come from debootstrap; when sid has moved on since,
+  # refresh them (a mirror snapshot may carry an expired Release date) and retry.
+  chroot "$SID_ROOT" env DEBIAN_FRONTEND=noninteractive sh -c '
+    install() { apt-get install -y -qq libnginx-mod-http-headers-more-filter; }
+    install || { apt-get -o Acquire::Check-Valid-Until=false update -qq && install; }' >/dev/null \
     || die "could not install libnginx-mod-http-headers-more-filter in $SID_ROOT"
 fi
 sid_root_ok || die "sid root at $SID_ROOT is broken: chroot nginx -v fails or $JS_MODULE is missing"
