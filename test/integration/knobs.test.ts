@@ -89,7 +89,7 @@ describeEachRuntime('knobs', (rt) => {
     expect(record.error).toBe('');
   });
 
-  describe('the native path answers as the njs path does', () => {
+  describe.concurrent('the native path answers as the njs path does', () => {
     const cases: Array<[string, Record<string, string>]> = [
       ['noContext', {}],
       ['sampled', { traceparent: VALID }],

@@ -119,13 +119,13 @@ describeEachRuntime('W3C Trace Context rules of the current text', (rt) => {
     nginx = await startTracedNginx(rt);
   });
 
-  describe.each(PATHS)('traceparent with OWS, on the %s path', (location) => {
+  describe.concurrent.each(PATHS)('traceparent with OWS, on the %s path', (location) => {
     it.each(TRACEPARENT_CASES)('$name', async ({ traceparent, expected }) => {
       expect(await outcome(nginx, location, { traceparent })).toEqual(expected);
     });
   });
 
-  describe.each(PATHS)('tracestate, on the %s path', (location) => {
+  describe.concurrent.each(PATHS)('tracestate, on the %s path', (location) => {
     it.each(TRACESTATE_CASES)('$name', async ({ tracestate, expected }) => {
       // nginx 1.22 shows the native map only the first of several lines: a first line
       // already in normal form is passed on alone (issue 7's native tracestate).
