@@ -4,8 +4,8 @@
  * Faults: DEMO_HANDLER_DELAY_MS makes the handler itself slow; DEMO_FAIL_AFTER_MS
  * makes this instance answer 502 after that long (a broken pod NGINX retries past).
  */
-import { createServer, request } from 'node:http';
-import { numberFromEnv, readBody, reply, setRoute, sleep } from './http-util.js';
+import { request } from 'node:http';
+import { numberFromEnv, readBody, reply, serveRoute, setRoute, sleep } from './http-util.js';
 
 const port = numberFromEnv('PORT', 9081);
 const ordersUrl = process.env.ORDERS_URL || 'http://127.0.0.1:9090';
@@ -32,22 +32,14 @@ function getOrders(cartId: string): Promise<{ status: number; body: unknown }> {
   });
 }
 
-createServer(async (req, res) => {
-  try {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return reply(res, 200, { ok: true });
-    const match = ROUTE.exec(path);
-    if (!match) return reply(res, 404, { error: 'no such route' });
-    setRoute(`/${match[1]}/{id}`);
-    const uploaded = await readBody(req);
-    if (failAfterMs > 0) {
-      await sleep(failAfterMs);
-      return reply(res, 502, { error: 'this instance is broken (DEMO_FAIL_AFTER_MS)' });
-    }
-    if (handlerDelayMs > 0) await sleep(handlerDelayMs);
-    const orders = await getOrders(match[2]);
-    reply(res, orders.status === 200 ? 200 : 502, { cart: Number(match[2]), uploaded, orders: orders.body });
-  } catch (error) {
-    reply(res, 500, { error: String(error) });
+serveRoute(port, ROUTE, async (match, req, res) => {
+  setRoute(`/${match[1]}/{id}`);
+  const uploaded = await readBody(req);
+  if (failAfterMs > 0) {
+    await sleep(failAfterMs);
+    return reply(res, 502, { error: 'this instance is broken (DEMO_FAIL_AFTER_MS)' });
   }
-}).listen(port, '127.0.0.1');
+  if (handlerDelayMs > 0) await sleep(handlerDelayMs);
+  const orders = await getOrders(match[2]);
+  reply(res, orders.status === 200 ? 200 : 502, { cart: Number(match[2]), uploaded, orders: orders.body });
+});

@@ -1,7 +1,7 @@
-/** What both demo services need: the route on the active SERVER span, bodies, JSON replies. */
+/** What both demo services need: one route served on loopback, the route on the active SERVER span, bodies, JSON replies. */
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** Names the SERVER span "{method} {route}" and sets http.route, as a web framework would. */
 export function setRoute(route: string): void {
@@ -28,4 +28,23 @@ export function numberFromEnv(name: string, fallback: number): number {
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number >= 0, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/**
+ * Serves `route` on 127.0.0.1:`port`: /healthz answers ok, other paths 404,
+ * a throwing handler 500. The handler gets the route's captures.
+ */
+export function serveRoute(port: number, route: RegExp,
+  handle: (match: RegExpExecArray, req: IncomingMessage, res: ServerResponse) => Promise<void>): void {
+  createServer(async (req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') return reply(res, 200, { ok: true });
+      const match = route.exec(path);
+      if (!match) return reply(res, 404, { error: 'no such route' });
+      await handle(match, req, res);
+    } catch (error) {
+      reply(res, 500, { error: String(error) });
+    }
+  }).listen(port, '127.0.0.1');
 }
