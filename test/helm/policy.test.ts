@@ -6,7 +6,7 @@
  * the controller's ServiceAccount, which the sidecar runs as, already has
  * what the watcher uses, and with the feature off the sidecar never uses it.
  */
-import { spawn } from 'node:child_process';
+import { spawnWatched, until } from '../support/child-process.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,7 +118,7 @@ describeWithHelm('helm chart: per-Ingress policy', () => {
     await api.start();
     const dir = mkdtempSync(join(tmpdir(), 'njs-tracing-chart-policy-'));
     api.upsert({ namespace: 'shop', name: 'api', annotations: { 'njs-tracing.io/sample-ratio': '0.01' } });
-    const child = spawn(process.execPath, [join(CHART, 'files', 'sidecar', 'njs-tracing-sidecar.cjs')], {
+    const sidecar = spawnWatched(process.execPath, [join(CHART, 'files', 'sidecar', 'njs-tracing-sidecar.cjs')], {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
@@ -132,13 +132,8 @@ describeWithHelm('helm chart: per-Ingress policy', () => {
         OTEL_TRACES_EXPORTER: 'none',
         KUBECONFIG: api.writeKubeconfig(join(dir, 'kubeconfig')),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
     try {
-      const deadline = Date.now() + 20_000;
       const map = () => {
         try {
           return readFileSync(join(dir, 'policy', 'current', 'sample_ratio.map'), 'utf8');
@@ -146,12 +141,9 @@ describeWithHelm('helm chart: per-Ingress policy', () => {
           return '';
         }
       };
-      while (!map().includes('"0.01"')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no policy from the single-file sidecar:\n${output}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until('the policy from the single-file sidecar', () => map().includes('"0.01"'), { timeoutMs: 20_000, child: sidecar });
     } finally {
-      child.kill('SIGTERM');
+      sidecar.child.kill('SIGTERM');
       await api.stop();
       rmSync(dir, { recursive: true, force: true });
     }

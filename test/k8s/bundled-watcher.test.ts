@@ -5,7 +5,7 @@
  * from a folder without node_modules: it still reads the kubeconfig, lists,
  * watches, writes the policy and creates Events.
  */
-import { spawn } from 'node:child_process';
+import { spawnWatched, until } from '../support/child-process.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,16 +48,11 @@ it('builds without the generated API clients and models, and runs the policy fro
   expect(size).toBeLessThan(400_000);
   api.upsert({ namespace: 'shop', name: 'api', annotations: { [P + 'sample-ratio']: '0.01' } });
   api.upsert({ namespace: 'shop', name: 'web', annotations: { [P + 'sampler']: 'sometimes' } });
-  const child = spawn(process.execPath, [join(dir, 'watcher.cjs')], {
+  const watcher = spawnWatched(process.execPath, [join(dir, 'watcher.cjs')], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', KUBECONFIG: api.writeKubeconfig(join(dir, 'kubeconfig')), NJS_TRACING_POLICY_DIR: join(dir, 'policy') },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
   try {
-    const deadline = Date.now() + 20_000;
     const written = () => {
       try {
         return readFileSync(join(dir, 'policy', 'current', 'sample_ratio.map'), 'utf8');
@@ -65,14 +60,14 @@ it('builds without the generated API clients and models, and runs the policy fro
         return '';
       }
     };
-    while (!(written().includes('"0.01"') && api.events.length > 0)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no policy or Event from the bundled watcher:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until('the policy and an Event from the bundled watcher', () => written().includes('"0.01"') && api.events.length > 0, {
+      timeoutMs: 20_000,
+      child: watcher,
+    });
     expect(api.events[0].body).toMatchObject({ reason: 'InvalidTracingAnnotation', involvedObject: { name: 'web' } });
-    expect(output).not.toContain('is not bundled');
+    expect(watcher.output()).not.toContain('is not bundled');
   } finally {
-    child.kill('SIGTERM');
+    watcher.child.kill('SIGTERM');
   }
 });
 

@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolicySync, type PolicySync } from '../../src/k8s/policy-sync.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
+import { until } from '../support/child-process.js';
 
 const P = 'njs-tracing.io/';
 let hups = 0;
@@ -28,16 +29,6 @@ afterAll(() => {
   process.off('SIGHUP', onHup);
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('policy sync', () => {
   const api = new FakeKubeApi();
