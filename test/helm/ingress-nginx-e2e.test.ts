@@ -6,24 +6,21 @@
  * paths and ports rewritten): requests are traced, headers propagate, spans
  * reach an OTLP receiver with the Kubernetes attributes.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { header } from '../support/echo-upstream.js';
 import { FakeOtlpReceiver, OTLP_KIND, type ReceivedSpan } from '../support/fake-otlp.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
-import { describeEachRuntime } from '../support/runtimes.js';
 import { get, uniquePath } from '../integration/traced-nginx.js';
 import { INCOMING_PARENT, INCOMING_TRACE, TRACEPARENT, waitFor } from '../sidecar/support/e2e.js';
 import { GrpcUpstream, grpcUnary } from '../integration/grpc-upstream.js';
 import { SidecarProcess } from '../sidecar/support/sidecar-process.js';
-import { NGINX_TMPL, chartCopy, controllerConfig, controllerPod, find, helmMissing, template, type Manifest } from './support/chart.js';
+import { NGINX_TMPL, chartCopy, find, template, type Manifest } from './support/chart.js';
+import { CHART_FILES_DIR, CHART_JS_MODULE, CHART_SPAN_FILE, describeRendered, renderedSnippets, sidecarEnv, stageChartFiles, stageSidecarFile } from './support/rendered.js';
 import { ingressHttpConfig, snippetOrderInTemplate } from './support/ingress-nginx-conf.js';
 
-const CHART_FILES_DIR = '/etc/nginx/njs-tracing';
-const CHART_SPAN_FILE = '/var/log/njs-tracing/spans.log';
-const CHART_JS_MODULE = '/etc/nginx/modules/ngx_http_js_module.so';
 /** What the Downward API would give the sidecar in the pod. */
 const DOWNWARD = { POD_NAME: 'ingress-ingress-nginx-controller-7d9f8-x2x4q', POD_NAMESPACE: 'ingress', NODE_NAME: 'node-a' } as const;
 const B3_IN = '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1';
@@ -36,11 +33,6 @@ const VALUES = [
   '--set', 'global.tracing.resourceAttributes.deployment\\.environment=test',
 ];
 
-const missing = helmMissing();
-const describeRendered: typeof describeEachRuntime = missing
-  ? (title) => describe.skip(`${title} (skipped: ${missing})`, () => it('needs helm and the ingress-nginx fixture', () => undefined))
-  : describeEachRuntime;
-
 describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf', (runtime) => {
   let manifests: Manifest[];
   let nginx: Nginx;
@@ -52,29 +44,19 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
   beforeAll(async () => {
     manifests = await template(chartCopy(), VALUES);
     await Promise.all([otlp.start(), grpcBackend.start()]);
-    const config = controllerConfig(manifests);
-    const files = find(manifests, 'ConfigMap', 'njs-tracing-files').data as Record<string, string>;
     const staged = mkdtempSync(join(tmpdir(), 'njs-tracing-rendered-'));
     afterAll(() => rmSync(staged, { recursive: true, force: true }));
-    // The included files land in conf/njs-tracing/; the span file goes to the harness's logs/spans.log.
-    const copies: Array<{ from: string; to: string }> = [];
-    for (const [name, text] of Object.entries(files)) {
-      expect(name).toMatch(/^[\w.-]+$/);
-      writeFileSync(join(staged, name), text.replaceAll(CHART_SPAN_FILE, 'logs/spans.log'));
-      copies.push({ from: join(staged, name), to: `conf/njs-tracing/${name}` });
-    }
-    expect(files['tracing-http.conf']).toContain(CHART_SPAN_FILE);
-    const atFiles = (snippet: string) => {
-      expect(snippet).toContain(CHART_FILES_DIR);
-      return snippet.replaceAll(CHART_FILES_DIR, '{{conf}}/njs-tracing');
-    };
-    expect(config['main-snippet']).toContain(CHART_JS_MODULE);
+    const snippets = renderedSnippets(manifests, runtime.jsModule);
+    expect(snippets.config['main-snippet']).toContain(CHART_JS_MODULE);
+    expect(snippets.config['http-snippet']).toContain(CHART_FILES_DIR);
+    expect(snippets.config['location-snippet']).toContain(CHART_FILES_DIR);
+    expect(find(manifests, 'ConfigMap', 'njs-tracing-files').data['tracing-http.conf']).toContain(CHART_SPAN_FILE);
     nginx = await startNginx({
       runtime,
       loadJsModule: false,
-      main: config['main-snippet'].replaceAll(CHART_JS_MODULE, runtime.jsModule),
-      files: copies,
-      http: ingressHttpConfig({ http: atFiles(config['http-snippet']), location: atFiles(config['location-snippet']) }, [
+      main: snippets.main,
+      files: stageChartFiles(manifests, staged),
+      http: ingressHttpConfig(snippets, [
         { path: '/', namespace: 'shop', ingress: 'web', service: 'cart', servicePort: '8080', protocol: 'HTTP', upstream: '{{upstream:cart}}' },
         // nginx.ingress.kubernetes.io/backend-protocol: GRPC
         { path: '/shop.Inventory/', namespace: 'shop', ingress: 'inventory', service: 'inventory', servicePort: 'grpc', protocol: 'GRPC', upstream: grpcBackend.address },
@@ -82,16 +64,10 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
     });
 
     // The sidecar: the rendered single file, alone in a fresh folder, run by node.
-    const sidecarFile = find(manifests, 'ConfigMap', 'njs-tracing-sidecar').data['njs-tracing-sidecar.cjs'] as string;
     sidecarDir = mkdtempSync(join(tmpdir(), 'njs-tracing-node-only-'));
     afterAll(() => rmSync(sidecarDir, { recursive: true, force: true }));
-    writeFileSync(join(sidecarDir, 'njs-tracing-sidecar.cjs'), sidecarFile);
-    const container = controllerPod(manifests).initContainers.find((c: any) => c.name === 'njs-tracing-sidecar');
-    const env: Record<string, string> = {};
-    for (const entry of container.env) {
-      if ('value' in entry) env[entry.name] = entry.value;
-      else if (entry.valueFrom?.fieldRef) env[entry.name] = DOWNWARD[entry.name as keyof typeof DOWNWARD];
-    }
+    const sidecarPath = stageSidecarFile(manifests, sidecarDir);
+    const env = sidecarEnv(manifests, DOWNWARD);
     const rewrite = (name: string, value: string) => {
       expect(env, `the chart renders ${name}`).toHaveProperty(name);
       env[name] = value;
@@ -100,7 +76,7 @@ describeRendered('the chart-rendered files in an ingress-nginx-shaped nginx.conf
     rewrite('NJS_TRACING_UDP_ADDRESS', '127.0.0.1:0');
     rewrite('NJS_TRACING_METRICS_ADDRESS', '127.0.0.1:0');
     rewrite('OTEL_EXPORTER_OTLP_ENDPOINT', `http://127.0.0.1:${otlp.port}`);
-    sidecar = await SidecarProcess.start(env, 15_000, { path: join(sidecarDir, 'njs-tracing-sidecar.cjs'), cwd: sidecarDir });
+    sidecar = await SidecarProcess.start(env, 15_000, { path: sidecarPath, cwd: sidecarDir });
   }, 60_000);
 
   afterAll(async () => {

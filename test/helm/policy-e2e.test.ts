@@ -6,29 +6,20 @@
  * API's address rewritten), watching a Kubernetes API double and reloading
  * NGINX through its pid file (the pod: shareProcessNamespace and /proc).
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { header } from '../support/echo-upstream.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
-import { describeEachRuntime } from '../support/runtimes.js';
 import { get, uniquePath } from '../integration/traced-nginx.js';
 import { SidecarProcess } from '../sidecar/support/sidecar-process.js';
-import { chartCopy, controllerConfig, controllerPod, find, helmMissing, template, type Manifest } from './support/chart.js';
+import { chartCopy, template, type Manifest } from './support/chart.js';
+import { CHART_POLICY_DIR, describeRendered, renderedSnippets, sidecarEnv, stageChartFiles, stageSidecarFile } from './support/rendered.js';
 import { ingressHttpConfig } from './support/ingress-nginx-conf.js';
 
-const CHART_FILES_DIR = '/etc/nginx/njs-tracing';
-const CHART_POLICY_DIR = '/etc/nginx/njs-tracing-policy';
-const CHART_SPAN_FILE = '/var/log/njs-tracing/spans.log';
-const CHART_JS_MODULE = '/etc/nginx/modules/ngx_http_js_module.so';
 const P = 'njs-tracing.io/';
-
-const missing = helmMissing();
-const describeRendered: typeof describeEachRuntime = missing
-  ? (title) => describe.skip(`${title} (skipped: ${missing})`, () => it('needs helm and the ingress-nginx fixture', () => undefined))
-  : describeEachRuntime;
 
 describeRendered('the chart\'s per-Ingress policy in an ingress-nginx-shaped nginx.conf', (runtime) => {
   const api = new FakeKubeApi();
@@ -38,20 +29,13 @@ describeRendered('the chart\'s per-Ingress policy in an ingress-nginx-shaped ngi
 
   beforeAll(async () => {
     const manifests: Manifest[] = await template(chartCopy(), ['--set', 'global.tracing.enabled=true', '--set', 'global.tracing.policy.mode=annotated']);
-    const config = controllerConfig(manifests);
-    const files = find(manifests, 'ConfigMap', 'njs-tracing-files').data as Record<string, string>;
     // The policy directory must be inside the chroot of the sid runtimes.
     work = mkdtempSync(join(runtime.root ? join(runtime.root, 'tmp') : tmpdir(), 'njs-tracing-chart-policy-'));
     chmodSync(work, 0o755);
     const policyDir = join(work, 'policy');
     const policyDirSeen = runtime.root ? '/' + relative(runtime.root, policyDir) : policyDir;
-    const copies = Object.entries(files).map(([name, text]) => {
-      writeFileSync(join(work, name), text.replaceAll(CHART_SPAN_FILE, 'logs/spans.log'));
-      return { from: join(work, name), to: `conf/njs-tracing/${name}` };
-    });
-    // The policy directory first: the files directory's path is a prefix of it.
-    const at = (snippet: string) => snippet.replaceAll(CHART_POLICY_DIR, policyDirSeen).replaceAll(CHART_FILES_DIR, '{{conf}}/njs-tracing');
-    expect(config['http-snippet']).toContain(`${CHART_POLICY_DIR}/current/ingresses*.map`);
+    const snippets = renderedSnippets(manifests, runtime.jsModule, policyDirSeen);
+    expect(snippets.config['http-snippet']).toContain(`${CHART_POLICY_DIR}/current/ingresses*.map`);
 
     await api.start();
     api.upsert({ namespace: 'shop', name: 'web', annotations: { [P + 'enabled']: 'true' } });
@@ -59,19 +43,16 @@ describeRendered('the chart\'s per-Ingress policy in an ingress-nginx-shaped ngi
     nginx = await startNginx({
       runtime,
       loadJsModule: false,
-      main: config['main-snippet'].replaceAll(CHART_JS_MODULE, runtime.jsModule),
-      files: copies,
-      http: ingressHttpConfig({ http: at(config['http-snippet']), location: at(config['location-snippet']) }, [
+      main: snippets.main,
+      files: stageChartFiles(manifests, work),
+      http: ingressHttpConfig(snippets, [
         { path: '/web/', namespace: 'shop', ingress: 'web', service: 'web', servicePort: '80', protocol: 'HTTP', upstream: '{{upstream:app}}' },
         { path: '/api/', namespace: 'shop', ingress: 'api', service: 'api', servicePort: '80', protocol: 'HTTP', upstream: '{{upstream:app}}' },
       ]),
     });
 
-    const sidecarFile = find(manifests, 'ConfigMap', 'njs-tracing-sidecar').data['njs-tracing-sidecar.cjs'] as string;
-    writeFileSync(join(work, 'njs-tracing-sidecar.cjs'), sidecarFile);
-    const container = controllerPod(manifests).initContainers.find((c: any) => c.name === 'njs-tracing-sidecar');
-    const env: Record<string, string> = {};
-    for (const entry of container.env) if ('value' in entry) env[entry.name] = entry.value;
+    const sidecarPath = stageSidecarFile(manifests, work);
+    const env = sidecarEnv(manifests);
     expect(env.NJS_TRACING_POLICY_DIR).toBe(CHART_POLICY_DIR);
     sidecar = await SidecarProcess.start(
       {
@@ -85,7 +66,7 @@ describeRendered('the chart\'s per-Ingress policy in an ingress-nginx-shaped ngi
         KUBECONFIG: api.writeKubeconfig(join(work, 'kubeconfig')),
       },
       15_000,
-      { path: join(work, 'njs-tracing-sidecar.cjs'), cwd: work },
+      { path: sidecarPath, cwd: work },
     );
   }, 60_000);
 
