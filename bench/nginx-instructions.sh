@@ -37,6 +37,8 @@
 # (scenario njs-b3 needs tracing-location-formats.conf, which older trees lack).
 # STRACE=1 counts system calls (strace -c -f) instead of instructions: the table then
 # shows syscalls per request, and OUT gets the per-syscall difference.
+# PCRE_JIT=on|off: `pcre_jit` in the proxy's main context (nginx's default is off;
+# README install section), as in bench/nginx-ab.sh.
 # N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
 # (appended), PROFILE=1 adds callgrind_annotate's top functions (self cost, N2 run) and,
 # per request, the calls and inclusive instructions of map lookups, complex values,
@@ -179,6 +181,7 @@ proxy_conf() { # traced knobs
 load_module $JS_MODULE;
 master_process off; daemon off; worker_processes 1;
 error_log $TMP/proxy/logs/error.log; pid $TMP/proxy/nginx.pid;
+${PCRE_JIT:+pcre_jit $PCRE_JIT;}
 events {}
 http {
     $PRELUDE
@@ -283,7 +286,7 @@ PY
 log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
 {
   echo "=== nginx-instructions $(date -Is)"
-  echo "command: N1=$N1 N2=$N2 RUNTIME=$RUNTIME ${MATRIX:+MATRIX=1 }${RARE:+RARE=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
+  echo "command: N1=$N1 N2=$N2 RUNTIME=$RUNTIME ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }${RARE:+RARE=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
   if [[ $TREE == "$REPO" ]]; then
     echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   else

@@ -4,6 +4,17 @@
  * location with `set`, or by a later js_var at http level (the Helm chart).
  * The README's knob table documents them; njs reads them in src/njs/knobs.ts.
  */
+// The grammar of the knob values, in parts: the native validity maps
+// (src/conf/fragments/knobs.ts) compose them, and src/njs/knobs.ts holds each
+// composition as a literal (test/unit/knobs.test.ts checks they are equal).
+export const ON_OFF = 'on|off';
+export const SINKS = 'file|udp|off';
+export const FORMAT_NAME = '(w3c|b3|b3multi|jaeger)';
+/** An inject list: "same", or format names separated by commas, spaces allowed around them. */
+export const INJECT_LIST_SOURCE = ` *same *| *${FORMAT_NAME} *(, *${FORMAT_NAME} *)*`;
+/** A probability written the way people write one: 0, 1, 0.25, .5, 1.0 */
+export const RATIO_SOURCE = '0(\\.\\d+)?|1(\\.0+)?|\\.\\d+';
+
 export interface Knob {
   name: string;
   default: string;

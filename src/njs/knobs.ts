@@ -37,7 +37,7 @@ export interface Knobs {
 }
 
 const FORMATS: Format[] = ['w3c', 'b3', 'b3multi', 'jaeger'];
-const SAMPLERS: SamplerName[] = [
+export const SAMPLERS: SamplerName[] = [
   'always_on',
   'always_off',
   'traceidratio',
@@ -45,26 +45,31 @@ const SAMPLERS: SamplerName[] = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ];
+// The knob grammar: its parts live in src/contract/knobs.ts, which also
+// composes them into the native validity maps, so both paths check the same
+// rules. These are literals (njs re-runs a module's top level per request);
+// test/unit/knobs.test.ts checks each equals its composition.
+export const ON_OFF_RE = /^(on|off)$/;
+export const SINK_RE = /^(file|udp|off)$/;
+export const INJECT_LIST_RE = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
+export const RATIO_RE = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
+
 /**
  * Knobs that nginx applies natively (tracing-http.conf); njs only checks them
- * so an invalid value is reported, with the same rules as $tracing_knobs_valid.
+ * so an invalid value is reported, with the same rules as $tracing__knobs_error.
  */
 const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
-  ['tracing_enabled', /^(on|off)$/],
-  ['tracing_sink', /^(file|udp|off)$/],
-  ['tracing_record_query', /^(on|off)$/],
-  ['tracing_traceresponse', /^(on|off)$/],
+  ['tracing_enabled', ON_OFF_RE],
+  ['tracing_sink', SINK_RE],
+  ['tracing_record_query', ON_OFF_RE],
+  ['tracing_traceresponse', ON_OFF_RE],
 ];
-const INJECT_LIST = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
 
 /** Formats other than W3C need the header lines of tracing-location-formats.conf. */
 function injectValid(read: VariableReader): boolean {
   const inject = read('tracing_inject');
-  return inject === 'w3c' || (read('tracing_headers') === 'all' && INJECT_LIST.test(inject));
+  return inject === 'w3c' || (read('tracing_headers') === 'all' && INJECT_LIST_RE.test(inject));
 }
-
-/** A probability written the way people write one: 0, 1, 0.25, .5, 1.0 */
-const RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 
 function formatList(value: string): Format[] | null {
   const names = value.split(',');
@@ -99,7 +104,7 @@ export function readKnobs(readRaw: VariableReader): Knobs {
 
   const ratioText = read('tracing_sample_ratio');
   let ratio = 1;
-  if (RATIO.test(ratioText)) ratio = Number(ratioText);
+  if (RATIO_RE.test(ratioText)) ratio = Number(ratioText);
   else invalid.push('tracing_sample_ratio');
 
   if (!injectValid(read)) invalid.push('tracing_inject');

@@ -97,7 +97,7 @@ describeWithHelm('helm chart helm/njs-tracing', () => {
 
   it('turned on, sets the three controller ConfigMap keys: module, http include and knobs, location include', () => {
     const config = controllerConfig(rendered.get('enabled-values.yaml')!);
-    expect(config['main-snippet']).toBe('load_module /etc/nginx/modules/ngx_http_js_module.so;');
+    expect(config['main-snippet']).toBe('load_module /etc/nginx/modules/ngx_http_js_module.so;\npcre_jit on;');
     expect(config['http-snippet'].split('\n')).toEqual([
       'js_path "/etc/nginx/njs-tracing/";',
       'include /etc/nginx/njs-tracing/tracing-http.conf;',

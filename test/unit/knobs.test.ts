@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import * as grammar from '../../src/contract/knobs.js';
+import * as knobs from '../../src/njs/knobs.js';
 import { readKnobs, type KnobName } from '../../src/njs/knobs.js';
 
 const defaults: Record<string, string> = {
@@ -69,5 +71,16 @@ describe('readKnobs', () => {
 
   it('treats a distrust value of off as distrust', () => {
     expect(readKnobs(reader({ tracing_trust_incoming: 'off' })).trustIncoming).toBe(false);
+  });
+});
+
+describe('knob grammar of src/contract/knobs.ts (the native maps compose it too)', () => {
+  it.each([
+    ['ON_OFF_RE', knobs.ON_OFF_RE, grammar.ON_OFF],
+    ['SINK_RE', knobs.SINK_RE, grammar.SINKS],
+    ['INJECT_LIST_RE', knobs.INJECT_LIST_RE, grammar.INJECT_LIST_SOURCE],
+    ['RATIO_RE', knobs.RATIO_RE, grammar.RATIO_SOURCE],
+  ])('%s is the literal of its composition', (_name, literal, source) => {
+    expect(literal.source).toBe(new RegExp(`^(${source})$`).source);
   });
 });

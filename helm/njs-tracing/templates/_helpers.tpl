@@ -103,11 +103,14 @@ headers, or to strip them from distrusted requests.
 {{- if or (not $t.trustIncoming) (ne (join "," $t.inject) "w3c") }}true{{ end }}
 {{- end }}
 
-{{/* ConfigMap key main-snippet: load the njs module the controller image ships. */}}
+{{/* ConfigMap key main-snippet: load the njs module the controller image ships; compile regexes (pcre_jit). */}}
 {{- define "njs-tracing.mainSnippet" -}}
 {{- $t := .Values.global.tracing }}
 {{- if $t.enabled -}}
 load_module {{ $t.controller.jsModule }};
+{{- if $t.controller.pcreJit }}
+pcre_jit on;
+{{- end }}
 {{- with $t.snippets.main }}
 {{ . }}
 {{- end }}

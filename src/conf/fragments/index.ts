@@ -11,7 +11,7 @@ import { renderExtract, renderExtractTables, renderModeGeneral } from './extract
 import { renderIncoming, renderIncomingTables } from './incoming.js';
 import { renderInject } from './inject.js';
 import { renderJsResult } from './js-result.js';
-import { renderKnobsValidKeys } from './knobs.js';
+import { renderKnobChecks } from './knobs.js';
 import { renderSampling, renderSamplingTable } from './sampling.js';
 
 export const FRAGMENTS: Record<string, () => string> = {
@@ -28,7 +28,7 @@ export const FRAGMENTS: Record<string, () => string> = {
   JS_RESULT: renderJsResult,
   DISTRUST_HEADERS: renderDistrustHeaders,
   DISTRUST_PREFIXES: renderDistrustPrefixes,
-  KNOBS_VALID_KEYS: renderKnobsValidKeys,
+  KNOB_CHECKS: renderKnobChecks,
 };
 
 export function renderConfText(text: string): string {

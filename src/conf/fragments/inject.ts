@@ -3,11 +3,11 @@
  * (src/contract/extract.ts lists the formats): one exact key per list.
  */
 import { FORMAT_LETTER, FORMATS, extractLists } from '../../contract/extract.js';
+import { INJECT_LIST_SOURCE } from '../../contract/knobs.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
-/** The list grammar njs checks (src/njs/knobs.ts INJECT_LIST), for lists written with spaces. */
-const NAME = '(w3c|b3|b3multi|jaeger)';
-const SPACED_LIST = `^all:( *same *| *${NAME} *(, *${NAME} *)*)$`;
+/** The list grammar njs checks (src/contract/knobs.ts), for lists written with spaces. */
+const SPACED_LIST = `^all:(${INJECT_LIST_SOURCE})$`;
 
 export function renderInject(): string {
   const sets: MapEntry[] = [['w3c:w3c', 'w'], ['all:same', '$tracing__inject_same']];

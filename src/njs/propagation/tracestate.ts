@@ -74,16 +74,23 @@ export function parseTraceState(values: string): string | null {
   // "the vendor MUST truncate whole entries. Entries larger than 128 characters
   // long SHOULD be removed first. Then entries SHOULD be removed starting from
   // the end of tracestate."
+  // The joined length is updated per removal (a member and one comma), not
+  // recounted: recounting made a long list cost ~1M instructions on njs 0.7.9.
   let length = joinedLength(members);
-  for (let i = members.length - 1; i >= 0 && length > MAX_LENGTH; i--) {
-    if (members[i].length > LONG_MEMBER) {
-      members.splice(i, 1);
-      length = joinedLength(members);
+  if (length <= MAX_LENGTH) {
+    return members.join(',');
+  }
+  const kept: string[] = [];
+  for (let i = members.length - 1; i >= 0; i--) {
+    if (length > MAX_LENGTH && members[i].length > LONG_MEMBER) {
+      length -= members[i].length + 1;
+    } else {
+      kept.push(members[i]);
     }
   }
+  kept.reverse();
   while (length > MAX_LENGTH) {
-    members.pop();
-    length = joinedLength(members);
+    length -= kept.pop()!.length + 1;
   }
-  return members.join(',');
+  return kept.join(',');
 }

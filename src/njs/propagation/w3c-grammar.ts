@@ -107,5 +107,7 @@ export const LIST =
  * A list already in the form the njs parser forwards (1 to 32 list-members
  * joined by "," without OWS or empty members) of at most 512 characters:
  * parseTraceState returns such a value unchanged, so it can pass through as it came.
+ * The length check is "not 513 characters": a fixed count that fails without
+ * backtracking (a bounded {1,512} backtracked 512 times on a longer header).
  */
-export const NORMAL_LIST = `^(?=[\\s\\S]{1,${MAX_LENGTH}}${END})${MEMBER}(?:,${MEMBER}){0,${MAX_MEMBERS - 1}}${END}`;
+export const NORMAL_LIST = `^(?![\\s\\S]{${MAX_LENGTH + 1}})${MEMBER}(?:,${MEMBER}){0,${MAX_MEMBERS - 1}}${END}`;

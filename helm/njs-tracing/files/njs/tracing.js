@@ -64,18 +64,20 @@ var SAMPLERS = [
   "parentbased_always_off",
   "parentbased_traceidratio"
 ];
+var ON_OFF_RE = /^(on|off)$/;
+var SINK_RE = /^(file|udp|off)$/;
+var INJECT_LIST_RE = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
+var RATIO_RE = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 var CHECKED_ONLY = [
-  ["tracing_enabled", /^(on|off)$/],
-  ["tracing_sink", /^(file|udp|off)$/],
-  ["tracing_record_query", /^(on|off)$/],
-  ["tracing_traceresponse", /^(on|off)$/]
+  ["tracing_enabled", ON_OFF_RE],
+  ["tracing_sink", SINK_RE],
+  ["tracing_record_query", ON_OFF_RE],
+  ["tracing_traceresponse", ON_OFF_RE]
 ];
-var INJECT_LIST = /^( *same *| *(w3c|b3|b3multi|jaeger) *(, *(w3c|b3|b3multi|jaeger) *)*)$/;
 function injectValid(read) {
   const inject = read("tracing_inject");
-  return inject === "w3c" || read("tracing_headers") === "all" && INJECT_LIST.test(inject);
+  return inject === "w3c" || read("tracing_headers") === "all" && INJECT_LIST_RE.test(inject);
 }
-var RATIO = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 function formatList(value) {
   const names = value.split(",");
   const formats = [];
@@ -103,7 +105,7 @@ function readKnobs(readRaw) {
   }
   const ratioText = read("tracing_sample_ratio");
   let ratio = 1;
-  if (RATIO.test(ratioText)) ratio = Number(ratioText);
+  if (RATIO_RE.test(ratioText)) ratio = Number(ratioText);
   else invalid.push("tracing_sample_ratio");
   if (!injectValid(read)) invalid.push("tracing_inject");
   for (let i = 0; i < CHECKED_ONLY.length; i++) {
@@ -267,7 +269,7 @@ var MAX_MEMBER_LENGTH = 256 + 1 + 256;
 var EMPTY_THEN_COMMA = `(?:${OWS},)*`;
 var FILLED = `${OWS}${MEMBER}${OWS}`;
 var LIST = `^${EMPTY_THEN_COMMA}(?:${FILLED}(?:,${EMPTY_THEN_COMMA}${FILLED}){0,${MAX_MEMBERS - 1}}(?:,${OWS})*|${OWS})${END}`;
-var NORMAL_LIST = `^(?=[\\s\\S]{1,${MAX_LENGTH}}${END})${MEMBER}(?:,${MEMBER}){0,${MAX_MEMBERS - 1}}${END}`;
+var NORMAL_LIST = `^(?![\\s\\S]{${MAX_LENGTH + 1}})${MEMBER}(?:,${MEMBER}){0,${MAX_MEMBERS - 1}}${END}`;
 
 // src/njs/propagation/tracestate.ts
 var TRACESTATE = "tracestate";
@@ -305,17 +307,22 @@ function parseTraceState(values) {
     members.push(member);
   }
   let length = joinedLength(members);
-  for (let i = members.length - 1; i >= 0 && length > MAX_LENGTH; i--) {
-    if (members[i].length > LONG_MEMBER) {
-      members.splice(i, 1);
-      length = joinedLength(members);
+  if (length <= MAX_LENGTH) {
+    return members.join(",");
+  }
+  const kept = [];
+  for (let i = members.length - 1; i >= 0; i--) {
+    if (length > MAX_LENGTH && members[i].length > LONG_MEMBER) {
+      length -= members[i].length + 1;
+    } else {
+      kept.push(members[i]);
     }
   }
+  kept.reverse();
   while (length > MAX_LENGTH) {
-    members.pop();
-    length = joinedLength(members);
+    length -= kept.pop().length + 1;
   }
-  return members.join(",");
+  return kept.join(",");
 }
 
 // src/njs/propagation/w3c.ts
