@@ -56,7 +56,7 @@ export const RATIO_RE = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 
 /**
  * Knobs that nginx applies natively (tracing-http.conf); njs only checks them
- * so an invalid value is reported, with the same rules as $tracing__knobs_error.
+ * so an invalid value is reported, with the same rules as $tracing_error.
  */
 const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
   ['tracing_enabled', ON_OFF_RE],

@@ -43,9 +43,9 @@ export interface FieldSpec {
 /** Record fields in the order nginx writes them. */
 export const RECORD_FIELDS = [
   { key: 'tid', nginx: '$tracing_trace_id', doc: 'trace id, 32 lowercase hex' },
-  { key: 'sid', nginx: '$tracing_span_id', doc: 'ingress SERVER span id, 16 hex' },
+  { key: 'sid', nginx: '$tracing__rid$tracing__rid_low', doc: 'ingress SERVER span id, 16 hex' },
   { key: 'pid', nginx: '$tracing_parent_id', doc: 'parent span id from the trusted incoming context, or empty' },
-  { key: 'cid', nginx: '$tracing_client_span_id', doc: 'upstream CLIENT span id: the parent id injected upstream' },
+  { key: 'cid', nginx: '$tracing__rid$tracing__rid_high', doc: 'upstream CLIENT span id: the parent id injected upstream' },
   { key: 'fl', nginx: '$tracing_flags', doc: 'W3C trace flags we propagated, 2 hex' },
   { key: 'tst', nginx: '$tracing_tracestate', doc: 'tracestate we propagated (validated, at most 512 bytes)' },
   { key: 'ltid', nginx: '$tracing_link_trace_id', doc: 'distrusted incoming trace id, kept as a span link' },

@@ -1,5 +1,5 @@
 /**
- * The knob-validity checks of records: $tracing__knobs_error is "config" when
+ * The knob-validity checks of records: $tracing_error is "config" when
  * a knob has a value njs would also reject (src/njs/knobs.ts: the same grammar
  * parts). Exact keys for the usual values come first, so a record of a
  * default or common configuration costs hash lookups, not regexes.
@@ -10,6 +10,8 @@ import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
 // Each key fills a 64-byte hash bucket alone (ingress-nginx's map_hash_bucket_size): few keys.
 const INJECTS = ['w3c:w3c', 'all:w3c', 'all:same', 'all:w3c,b3'];
+// The modes whose record reports invalid knobs (njs reports its own; off writes no record).
+const NATIVE_MODES = ['root', 'continue', 'distrust', 'native'];
 // Ratios whose validity a key states; any other valid ratio goes through the ratio map.
 const RATIOS = ['1', '0', '0.5', '0.25', '0.1', '0.05', '0.01', '0.001'];
 
@@ -18,11 +20,14 @@ export function renderKnobChecks(): string {
   const samplerValid: MapEntry[] = [];
   for (const sampler of SAMPLERS) for (const ratio of RATIOS) samplerValid.push([`${sampler}|${ratio}`, '1']);
   const knobs: MapEntry[] = [];
-  for (const trust of ['on', 'off'])
-    for (const sink of ['file', 'udp'])
-      for (const inject of INJECTS) knobs.push([`on${trust}${sink}offoff:${inject}:1`, '']);
+  for (const mode of NATIVE_MODES)
+    for (const trust of ['on', 'off'])
+      for (const sink of ['file', 'udp'])
+        for (const inject of INJECTS) knobs.push([`${mode}|on${trust}${sink}offoff:${inject}:1`, '']);
   const onOff = `(${ON_OFF})`;
-  knobs.push([regexKey(`^${onOff}${onOff}(${SINKS})${onOff}${onOff}:(w3c:w3c|all:w3c|all:(${INJECT_LIST_SOURCE})):1$`, true), '']);
+  knobs.push([regexKey('^js\\|'), '$tracing_js_error']);
+  knobs.push([regexKey('^off\\|'), '']);
+  knobs.push([regexKey(`^(${NATIVE_MODES.join('|')})\\|${onOff}${onOff}(${SINKS})${onOff}${onOff}:(w3c:w3c|all:w3c|all:(${INJECT_LIST_SOURCE})):1$`, true), '']);
   knobs.push(['default', 'config']);
   return fragment(
     'src/conf/fragments/knobs.ts',
@@ -41,10 +46,10 @@ export function renderKnobChecks(): string {
         ['parent:1', '1'], ['root:1', '1'], ['default', '0'],
       ]),
       renderMap(
-        '$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing_headers:$tracing_inject:$tracing__sampler_valid',
-        '$tracing__knobs_error', knobs,
-        'Formats other than W3C can only be injected where tracing-location-formats.conf is included\n' +
-          '($tracing_headers all).'),
+        '$tracing_mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing_headers:$tracing_inject:$tracing__sampler_valid',
+        '$tracing_error', knobs,
+        'The record\'s err: njs reports its own; the native modes "config" when a knob is invalid. Formats\n' +
+          'other than W3C can only be injected where tracing-location-formats.conf is included ($tracing_headers all).'),
     ].map((block) => block + '\n'),
   ).trimEnd();
 }
