@@ -14,11 +14,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNginx, type Nginx } from '../support/nginx.js';
+import { freePorts, startNginx, type Nginx } from '../support/nginx.js';
 import { describeEachRuntime, type RuntimeName } from '../support/runtimes.js';
 import { startW3cRelay, type W3cRelay } from '../support/w3c-relay.js';
 
@@ -56,17 +55,6 @@ interface SuiteRun {
   output: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** Runs test.py against `endpoint` and reads unittest's summary. */
 async function runSuite(endpoint: string, harnessPort: number): Promise<SuiteRun> {
   const child = spawn(PYTHON, ['-u', 'test.py', endpoint], {
@@ -92,7 +80,8 @@ function describeSuite(): void {
     let nginx: Nginx;
     let harnessPort: number;
     beforeAll(async () => {
-      harnessPort = await freePort();
+      // test.py binds it later: a port of this worker's range, not one the kernel may hand out meanwhile.
+      [harnessPort] = await freePorts(1);
       relay = await startW3cRelay(() => `127.0.0.1:${nginx.port('egress')}`);
       nginx = await startNginx({
         runtime: rt,

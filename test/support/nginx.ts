@@ -270,19 +270,19 @@ function exited(proc: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/** Ports free right now: all bound at once so none repeats. */
 /**
  * Ports for nginx to listen on. They are picked here and bound later by nginx,
  * so they come from a range of this test worker's own (VITEST_POOL_ID), below
  * the kernel's ephemeral range: no other worker picks them, and no outgoing
- * connection or port-0 listener is handed them in between.
+ * connection or port-0 listener is handed them in between. Also for other servers
+ * a test starts that must be told their port before they bind it.
  */
 let nextPort = 0;
 const PORTS_PER_WORKER = 500;
 // NJS_TRACING_TEST_PORT_BASE lets two checkouts run their suites at once
 // (each run uses 4 × 500 ports from its base; keep bases 2000 apart, below 32768).
 const PORT_BASE = Number(process.env.NJS_TRACING_TEST_PORT_BASE || 20_000);
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
   const base = PORT_BASE + worker * PORTS_PER_WORKER;
   const ports: number[] = [];
