@@ -1,7 +1,8 @@
 /**
- * OTLP/HTTP protobuf exporter. The encoding is the OpenTelemetry JS
- * project's own (ProtobufTraceSerializer of @opentelemetry/otlp-transformer);
- * the request and the meaning of the answer are ours, because the SDK's
+ * OTLP/HTTP protobuf exporter. Our spans are encoded by otlp-encode.ts
+ * straight from their compact form; any other ReadableSpan by the
+ * OpenTelemetry JS project's ProtobufTraceSerializer, which also reads the
+ * answer. The request and the meaning of the answer are ours, because the SDK's
  * exporter retries inside itself, reports every failure alike and only logs
  * partial successes: here a retryable answer goes back to the queue's retry
  * schedule (honouring Retry-After), any other answer drops the batch at once
@@ -9,7 +10,9 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { MappedSpan } from '../map/mapped-span.js';
 import { post } from './http-post.js';
+import { encodeTraceRequest } from './otlp-encode.js';
 import { outcomeOfError, outcomeOfStatus, type BatchExporter, type ExportOutcome } from './outcome.js';
 
 export interface OtlpExporterOptions {
@@ -27,7 +30,7 @@ export class OtlpHttpExporter implements BatchExporter {
   }
 
   async export(spans: ReadableSpan[], signal: AbortSignal): Promise<ExportOutcome> {
-    const body = ProtobufTraceSerializer.serializeRequest(spans);
+    const body = allMapped(spans) ? encodeTraceRequest(spans) : ProtobufTraceSerializer.serializeRequest(spans);
     if (!body) return { kind: 'drop', reason: 'encode_failed', error: 'could not encode the batch' };
     let answer;
     try {
@@ -40,6 +43,11 @@ export class OtlpHttpExporter implements BatchExporter {
   }
 
   async shutdown(): Promise<void> {}
+}
+
+function allMapped(spans: ReadableSpan[]): spans is MappedSpan[] {
+  for (const span of spans) if (!(span instanceof MappedSpan)) return false;
+  return true;
 }
 
 /** A 2xx answer's body: empty, or an ExportTraceServiceResponse that may carry a partial success. */

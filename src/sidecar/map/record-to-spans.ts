@@ -1,8 +1,8 @@
 /**
  * One span record -> the ingress SERVER span plus one CLIENT span per upstream
- * attempt, as ReadableSpans any OpenTelemetry exporter accepts. Ids, parents
- * and times are exactly what NGINX produced; nothing here is random, so the
- * same record always yields the same spans.
+ * attempt, as MappedSpans (compact; ReadableSpans to any OpenTelemetry
+ * exporter). Ids, parents and times are exactly what NGINX produced; nothing
+ * here is random, so the same record always yields the same spans.
  *
  * Timing: NGINX reports the request's end and duration and, per attempt, its
  * connect/header/response durations, but not when each attempt began. The
@@ -18,17 +18,19 @@
  * - else at the request start (older records, or no value): the upload time
  *   then appears inside the first attempt.
  */
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Link, type SpanContext } from '@opentelemetry/api';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { TraceState, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanRecord } from '../../record/parse.js';
 import type { UpstreamAttempt } from '../../record/upstream-list.js';
 import * as attr from './attribute-names.js';
 import type { QueryRedaction } from '../config.js';
 import { redactQuery } from './query-redaction.js';
 import { attemptSpanId } from './span-ids.js';
+import { MappedSpan } from './mapped-span.js';
 import { grpcCall, grpcClientError, grpcServerError, grpcSpanName, withGrpcAttributes } from './rpc-conventions.js';
+
+export { msToHrTime } from './mapped-span.js';
 
 export interface SpanMappingOptions {
   resource: Resource;
@@ -38,12 +40,6 @@ export interface SpanMappingOptions {
 
 /** Methods the HTTP conventions know; anything else is reported as _OTHER. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
-
-/** Unix milliseconds to OpenTelemetry's [seconds, nanoseconds]. */
-export function msToHrTime(ms: number): [number, number] {
-  const seconds = Math.floor(ms / 1000);
-  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
-}
 
 /**
  * Attribute objects are filled in place rather than built from spreads:
@@ -157,48 +153,6 @@ function clientAttributes(record: SpanRecord, attempt: UpstreamAttempt, index: n
   return attributes;
 }
 
-function links(record: SpanRecord): Link[] {
-  if (!record.link) return [];
-  const context: SpanContext = { ...record.link, traceFlags: TraceFlags.NONE, isRemote: true };
-  return [{ context, attributes: { [attr.ATTR_LINK_REASON]: attr.LINK_REASON_DISTRUSTED } }];
-}
-
-interface SpanFields {
-  name: string;
-  kind: SpanKind;
-  context: SpanContext;
-  parent: SpanContext | undefined;
-  startMs: number;
-  endMs: number;
-  error: boolean;
-  attributes: Attributes;
-  links: Link[];
-}
-
-function readableSpan(fields: SpanFields, options: SpanMappingOptions): ReadableSpan {
-  const startTime = msToHrTime(fields.startMs);
-  const endTime = msToHrTime(fields.endMs);
-  return {
-    name: fields.name,
-    kind: fields.kind,
-    spanContext: () => fields.context,
-    parentSpanContext: fields.parent,
-    startTime,
-    endTime,
-    duration: msToHrTime(fields.endMs - fields.startMs),
-    status: { code: fields.error ? SpanStatusCode.ERROR : SpanStatusCode.UNSET },
-    attributes: fields.attributes,
-    links: fields.links,
-    events: [],
-    ended: true,
-    resource: options.resource,
-    instrumentationScope: options.scope,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
-}
-
 /** See the header comment: `ust` when it is known and inside the SERVER span, else the request start. */
 function firstAttemptStartMs(record: SpanRecord, endMs: number): number {
   // `?? null`: records parsed before the field existed have no upstreamStartMs at all.
@@ -209,58 +163,64 @@ function firstAttemptStartMs(record: SpanRecord, endMs: number): number {
   return Math.max(record.startMs, Math.min(upstreamStartMs, endMs - attemptsMs));
 }
 
-export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): ReadableSpan[] {
+export function recordToSpans(record: SpanRecord, options: SpanMappingOptions): MappedSpan[] {
+  const { resource, scope } = options;
+  const { traceId, traceFlags } = record;
   const traceState = record.traceState === '' ? undefined : new TraceState(record.traceState);
-  const contextFor = (spanId: string, isRemote: boolean): SpanContext => ({
-    traceId: record.traceId,
-    spanId,
-    traceFlags: record.traceFlags,
-    traceState,
-    isRemote,
-  });
-  const serverContext = contextFor(record.spanId, false);
   const endMs = Math.max(record.startMs, record.endMs);
   const grpc = grpcCall(record);
-  const spans: ReadableSpan[] = [
-    readableSpan(
-      {
-        name: grpcSpanName(grpc, serverSpanName(record)),
-        kind: SpanKind.SERVER,
-        context: serverContext,
-        parent: record.parentSpanId === '' ? undefined : contextFor(record.parentSpanId, true),
-        startMs: record.startMs,
-        endMs,
-        error: record.status >= 500 || grpcServerError(grpc),
-        attributes: withGrpcAttributes(serverAttributes(record, options.queryRedaction), grpc, true),
-        links: links(record),
-      },
-      options,
+  const link = record.link;
+  const spans: MappedSpan[] = [
+    new MappedSpan(
+      grpcSpanName(grpc, serverSpanName(record)),
+      SpanKind.SERVER,
+      traceId,
+      record.spanId,
+      record.parentSpanId,
+      true,
+      traceFlags,
+      traceState,
+      record.startMs,
+      endMs,
+      record.status >= 500 || grpcServerError(grpc),
+      withGrpcAttributes(serverAttributes(record, options.queryRedaction), grpc, true),
+      link ? link.traceId : '',
+      link ? link.spanId : '',
+      resource,
+      scope,
     ),
   ];
 
+  const attempts = record.upstream;
+  const clientName = grpcSpanName(grpc, KNOWN_METHODS.has(record.method) ? record.method : 'HTTP');
   let cursorMs = firstAttemptStartMs(record, endMs);
-  record.upstream.forEach((attempt, index, attempts) => {
+  for (let index = 0; index < attempts.length; index++) {
+    const attempt = attempts[index];
     const startMs = Math.min(cursorMs, endMs);
     const attemptEndMs = Math.min(startMs + attemptDurationMs(attempt), endMs);
     cursorMs = attemptEndMs;
     const errorType = attemptErrorType(attempt);
     const last = index === attempts.length - 1; // the attempt whose response (and grpc-status) NGINX passed on
     spans.push(
-      readableSpan(
-        {
-          name: grpcSpanName(grpc, KNOWN_METHODS.has(record.method) ? record.method : 'HTTP'),
-          kind: SpanKind.CLIENT,
-          context: contextFor(attemptSpanId(record.clientSpanId, index, attempts.length), false),
-          parent: serverContext,
-          startMs,
-          endMs: attemptEndMs,
-          error: errorType !== null || (last && grpcClientError(grpc)),
-          attributes: withGrpcAttributes(clientAttributes(record, attempt, index, errorType), grpc, last),
-          links: [],
-        },
-        options,
+      new MappedSpan(
+        clientName,
+        SpanKind.CLIENT,
+        traceId,
+        attemptSpanId(record.clientSpanId, index, attempts.length),
+        record.spanId,
+        false,
+        traceFlags,
+        traceState,
+        startMs,
+        attemptEndMs,
+        errorType !== null || (last && grpcClientError(grpc)),
+        withGrpcAttributes(clientAttributes(record, attempt, index, errorType), grpc, last),
+        '',
+        '',
+        resource,
+        scope,
       ),
     );
-  });
+  }
   return spans;
 }
