@@ -8,6 +8,9 @@
  *   npx tsx bench/sidecar-ingest.ts [--seconds 5] [--rates 5000,10000,15000,20000,25000]
  *     [--warmup-seconds 3] [--warmup-rate 5000] [--core 1]
  *
+ * The sidecar runs with the chart's NODE_OPTIONS (capped heap); BENCH_NODE_OPTIONS
+ * replaces them (empty: Node's defaults), BENCH_NODE_FLAGS adds flags (--cpu-prof).
+ *
  * Each rate starts a fresh sidecar, warms it up (--warmup-rate records/s for
  * --warmup-seconds, then drained), and counts only the measured window after it.
  *
@@ -25,6 +28,7 @@ import { FakeOtlpReceiver } from '../test/support/fake-otlp.js';
 import { metricValue } from '../test/sidecar/support/sidecar-process.js';
 import { recentRecord, syslogDatagram } from '../test/sidecar/support/records.js';
 import { buildSidecar } from '../scripts/build-sidecar.mjs';
+import { RECOMMENDED_NODE_OPTIONS } from '../src/sidecar/export/queue-memory.js';
 
 const { values } = parseArgs({
   options: {
@@ -124,6 +128,8 @@ async function run(recordsPerSecond: number, seconds: number): Promise<RunResult
     NJS_TRACING_LOG_LEVEL: 'info',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.url,
     OTEL_TRACES_EXPORTER: process.env.BENCH_EXPORTER ?? 'otlp',
+    // As the chart and the Dockerfile start it; BENCH_NODE_OPTIONS= (empty) for Node's defaults.
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? RECOMMENDED_NODE_OPTIONS,
   };
   // BENCH_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the sidecar.
   const node = [process.execPath, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), BIN];
@@ -230,7 +236,7 @@ if (hasTaskset) {
 await buildSidecar();
 console.log(
   `node ${process.version}, sidecar pinned to core ${hasTaskset ? values.core : '(taskset missing: not pinned)'}, ${SECONDS} s per rate` +
-    `, warm-up ${WARMUP_SECONDS} s at ${WARMUP_RATE} records/s, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `, warm-up ${WARMUP_SECONDS} s at ${WARMUP_RATE} records/s, NODE_OPTIONS "${process.env.BENCH_NODE_OPTIONS ?? RECOMMENDED_NODE_OPTIONS}", load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );
 let best = 0;
 for (const rate of RATES) {

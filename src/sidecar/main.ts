@@ -19,6 +19,8 @@ import { buildResource, TRACING_SCOPE } from './map/resource.js';
 import { UdpReceiver } from './receive/udp-receiver.js';
 import { startPolicySync } from '../k8s/policy-sync.js';
 import { udpDrops } from './observe/udp-drops.js';
+import { queueSizeForHeap } from './export/queue-memory.js';
+import { getHeapStatistics } from 'node:v8';
 
 /** A last checkpoint write gets this long past the deadline: a rename and two fsyncs. */
 const CHECKPOINT_FLUSH_LIMIT_MS = 2000;
@@ -27,18 +29,30 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** The batch settings with the queue lowered to what the heap holds (see queue-memory.ts), logged when it was. */
+function fitQueuesToHeap(batch: SidecarConfig['batch'], logger: Logger): SidecarConfig['batch'] {
+  const maxQueueSize = queueSizeForHeap(batch.maxQueueSize);
+  if (maxQueueSize === batch.maxQueueSize) return batch;
+  logger.warn(
+    { configured: batch.maxQueueSize, used: maxQueueSize, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) },
+    'OTEL_BSP_MAX_QUEUE_SIZE lowered to what the heap holds; raise --max-old-space-size (NODE_OPTIONS) to keep it',
+  );
+  return { ...batch, maxQueueSize, maxExportBatchSize: Math.min(batch.maxExportBatchSize, maxQueueSize) };
+}
+
 export interface RunningSidecar {
   shutdown(reason: string): Promise<void>;
 }
 
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
   const metrics = new SidecarMetrics(config.metricsMaxLabelSets);
+  const batch = fitQueuesToHeap(config.batch, logger);
   const pipelines = config.exporters.map(
     (name) =>
       new ExportPipeline({
         name,
         exporter: createExporter(name, config),
-        ...config.batch,
+        ...batch,
         exportTimeoutMs: requestTimeoutMs(name, config),
         maxConcurrentExports: exportConcurrency(name, config),
         maxRetryBackoffMs: config.maxRetryBackoffMs,

@@ -206,6 +206,9 @@ include {{ include "njs-tracing.filesDir" . }}/tracing-traceresponse.conf;
   "OTEL_TRACES_EXPORTER" $e.type
   "OTEL_SERVICE_NAME" $t.serviceName
 }}
+{{- with $t.sidecar.nodeOptions }}
+{{- $_ := set $env "NODE_OPTIONS" . }}
+{{- end }}
 {{- if and (eq $e.type "otlp") $e.endpoint }}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" $e.endpoint }}
 {{- end }}
