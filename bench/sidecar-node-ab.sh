@@ -16,7 +16,15 @@
 # notes how far behind it was. Prints medians, the B/A ratio per pair, and the
 # sidecar's CPU time per record.
 #
+# SIDECAR [full] picks what follows the span file in B, to measure the floor of the cost:
+#   full   the sidecar as deployed (with the chart's NODE_OPTIONS heap cap)
+#   parse  bench/sidecar-floor.ts: the sidecar's file reader + JSON.parse of each line, nothing else
+#   read   bench/sidecar-floor.ts: the sidecar's file reader alone (lines split, then dropped)
+# B/A counts only the wrk window; "B/A incl. catch-up" also counts, in B's time, how long the
+# sidecar took after it to export the rest (so work deferred past the window is not free).
+#
 # Environment knobs (defaults in brackets):
+#   SIDECAR [full]  SIDECAR_NODE_OPTIONS [the chart's: --max-old-space-size=128 --max-semi-space-size=8]
 #   ROUNDS [6] A/B pairs   DURATION [5] seconds per wrk run   WARMUP [2] seconds per instance
 #   CONNECTIONS [32]  THREADS [1]  WORKERS [2] nginx worker_processes of A and B
 #   OUT [bench/results/sidecar-node-ab-DATE.txt] (appended)  KEEP=1 keeps the temp prefixes
@@ -24,6 +32,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIDECAR=${SIDECAR:-full}
+SIDECAR_NODE_OPTIONS=${SIDECAR_NODE_OPTIONS---max-old-space-size=128 --max-semi-space-size=8}
 ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
@@ -120,9 +130,17 @@ PIDS+=($!)
 wait_port "$RECEIVER_PORT"
 
 METRICS_PORT=$(free_port)
-env -i PATH="$PATH" NJS_TRACING_FILE="$SPANS" NJS_TRACING_UDP_ADDRESS= NJS_TRACING_METRICS_ADDRESS="127.0.0.1:$METRICS_PORT" \
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://127.0.0.1:$RECEIVER_PORT/v1/traces" NJS_TRACING_LOG_LEVEL=warn \
-  node "$REPO/bin/njs-tracing-sidecar.js" >"$BASE/sidecar.log" 2>&1 &
+case $SIDECAR in
+  full) SIDECAR_CMD=("$REPO/bin/njs-tracing-sidecar.js") ;;
+  read | parse) SIDECAR_CMD=(--import tsx "$REPO/bench/sidecar-floor.ts" "$SIDECAR") ;;
+  *) die "SIDECAR=$SIDECAR: expected full, parse or read" ;;
+esac
+# NGINX creates the span file at its first request; the floor reader starts at its end.
+curl -sf "http://127.0.0.1:$PORT_B/" >/dev/null || die "B does not answer"
+sleep 1.2
+(cd "$REPO" && exec env -i PATH="$PATH" NODE_OPTIONS="$SIDECAR_NODE_OPTIONS" NJS_TRACING_FILE="$SPANS" NJS_TRACING_UDP_ADDRESS= \
+  NJS_TRACING_METRICS_ADDRESS="127.0.0.1:$METRICS_PORT" OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://127.0.0.1:$RECEIVER_PORT/v1/traces" \
+  NJS_TRACING_LOG_LEVEL=warn node "${SIDECAR_CMD[@]}") >"$BASE/sidecar.log" 2>&1 &
 SIDECAR_PID=$!
 PIDS+=("$SIDECAR_PID")
 wait_port "$METRICS_PORT"
@@ -157,7 +175,7 @@ catch_up() {
 
 mkdir -p "$(dirname "$OUT")"
 {
-  echo "# sidecar-node-ab $(date -u +%FT%TZ) rounds=$ROUNDS duration=${DURATION}s connections=$CONNECTIONS threads=$THREADS workers=$WORKERS"
+  echo "# sidecar-node-ab $(date -u +%FT%TZ) sidecar=$SIDECAR node_options=\"$SIDECAR_NODE_OPTIONS\" rounds=$ROUNDS duration=${DURATION}s connections=$CONNECTIONS threads=$THREADS workers=$WORKERS"
   echo "# machine: nproc=$(nproc) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" node $(node --version) $("$NGINX" -v 2>&1)"
 } | tee -a "$OUT"
 
@@ -167,7 +185,7 @@ read -r _ n <<<"$(run_wrk "$PORT_B" "$WARMUP")"
 B_REQUESTS=$((B_REQUESTS + n))
 catch_up >/dev/null
 
-RATIOS=() AS=() BS=()
+RATIOS=() FULL_RATIOS=() AS=() BS=()
 cpu0=$(cpu_seconds "$SIDECAR_PID") records0=$B_REQUESTS
 for ((r = 1; r <= ROUNDS; r++)); do
   read -r a _ <<<"$(run_wrk "$PORT_A")"
@@ -175,13 +193,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
   B_REQUESTS=$((B_REQUESTS + n))
   read -r took lag <<<"$(catch_up)"
   ratio=$(echo "scale=4; $b / $a" | bc)
-  AS+=("$a") BS+=("$b") RATIOS+=("$ratio")
-  echo "round $r: A $a req/s, B $b req/s, B/A $ratio; sidecar lag after B: $lag records, caught up in ${took}s; load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT"
+  full_ratio=$(echo "scale=4; ($n / ($DURATION + $took)) / $a" | bc)
+  AS+=("$a") BS+=("$b") RATIOS+=("$ratio") FULL_RATIOS+=("$full_ratio")
+  echo "round $r: A $a req/s, B $b req/s, B/A $ratio, B/A incl. catch-up $full_ratio; sidecar lag after B: $lag records, caught up in ${took}s; load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT"
 done
 cpu=$(echo "$(cpu_seconds "$SIDECAR_PID") - $cpu0" | bc)
 records=$((B_REQUESTS - records0))
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 {
-  echo "median A $(median "${AS[@]}") req/s, B $(median "${BS[@]}") req/s, B/A $(median "${RATIOS[@]}") (pairs: ${RATIOS[*]})"
+  echo "median A $(median "${AS[@]}") req/s, B $(median "${BS[@]}") req/s, B/A $(median "${RATIOS[@]}") (pairs: ${RATIOS[*]}), B/A incl. catch-up $(median "${FULL_RATIOS[@]}")"
   echo "sidecar: $records records, CPU ${cpu}s = $(echo "scale=1; $cpu * 1000000 / $records" | bc) us/record; dropped spans $(metric njs_tracing_spans_dropped_total), exported $(metric njs_tracing_spans_exported_total), peak RSS $(awk '/VmHWM/ { print $2 / 1024 " MB" }' "/proc/$SIDECAR_PID/status")"
 } | tee -a "$OUT"
