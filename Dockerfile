@@ -21,7 +21,7 @@ RUN node scripts/build-sidecar.mjs
 FROM node:22-alpine
 ENV NODE_ENV=production
 # A capped heap keeps RSS well under 200 MB; the sidecar fits its queues to it (docs/sidecar.md "Memory").
-ENV NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=8"
+ENV NODE_OPTIONS="--max-old-space-size=128"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force

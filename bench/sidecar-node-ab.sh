@@ -24,7 +24,7 @@
 # sidecar took after it to export the rest (so work deferred past the window is not free).
 #
 # Environment knobs (defaults in brackets):
-#   SIDECAR [full]  SIDECAR_NODE_OPTIONS [the chart's: --max-old-space-size=128 --max-semi-space-size=8]
+#   SIDECAR [full]  SIDECAR_NODE_OPTIONS [the chart's: --max-old-space-size=128]
 #   ROUNDS [6] A/B pairs   DURATION [5] seconds per wrk run   WARMUP [2] seconds per instance
 #   CONNECTIONS [32]  THREADS [1]  WORKERS [2] nginx worker_processes of A and B
 #   OUT [bench/results/sidecar-node-ab-DATE.txt] (appended)  KEEP=1 keeps the temp prefixes
@@ -33,7 +33,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIDECAR=${SIDECAR:-full}
-SIDECAR_NODE_OPTIONS=${SIDECAR_NODE_OPTIONS---max-old-space-size=128 --max-semi-space-size=8}
+SIDECAR_NODE_OPTIONS=${SIDECAR_NODE_OPTIONS---max-old-space-size=128}
 ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}

@@ -42,7 +42,7 @@ describe('sidecar memory', () => {
 
   it('queues are lowered to what the heap holds, never below one batch', () => {
     const mb = 2 ** 20;
-    expect(queueSizeForHeap(8192, 152 * mb)).toBe(8192); // the recommended cap holds the default queue
+    expect(queueSizeForHeap(8192, 176 * mb)).toBe(8192); // the recommended cap (128 MB old space + the young generation) holds the default queue
     expect(queueSizeForHeap(100_000, 152 * mb)).toBe(Math.floor((152 * mb - BASE_HEAP_BYTES) / HEAP_BYTES_PER_SPAN));
     expect(queueSizeForHeap(100_000, 4096 * mb)).toBe(100_000);
     expect(queueSizeForHeap(8192, 40 * mb)).toBe(512);

@@ -10,7 +10,7 @@
 import { getHeapStatistics } from 'node:v8';
 
 /** How the chart and the Dockerfile start the sidecar (NODE_OPTIONS). */
-export const RECOMMENDED_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
+export const RECOMMENDED_NODE_OPTIONS = '--max-old-space-size=128';
 
 /** Heap besides the queued spans: code, metrics, read chunks, batches being encoded. */
 export const BASE_HEAP_BYTES = 48 * 1024 * 1024;
