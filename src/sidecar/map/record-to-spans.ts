@@ -30,8 +30,6 @@ import { attemptSpanId } from './span-ids.js';
 import { MappedSpan } from './mapped-span.js';
 import { grpcCall, grpcClientError, grpcServerError, grpcSpanName, withGrpcAttributes } from './rpc-conventions.js';
 
-export { msToHrTime } from './mapped-span.js';
-
 export interface SpanMappingOptions {
   resource: Resource;
   scope: InstrumentationScope;
