@@ -31,6 +31,9 @@
 #   NJS_TRACING_SID_ROOT [/var/cache/njs-tracing/sid-root]
 #   OUT [bench/results/nginx-ab-DATE.txt] raw per-run numbers and summaries (appended)
 #   PCRE_JIT [unset] on|off: `pcre_jit` in both proxies (nginx's default is off)
+#   PIN [unset] 1: the proxy worker under test (A or B, one runs at a time) on CPU 1, wrk and
+#      the upstream on CPU 0, so A and B always share the cores the same way (unpinned, the
+#      scheduler may place A's and B's long-lived workers differently for the whole run)
 #   KEEP=1 keeps the temp prefixes (configs, logs) for inspection
 # Needs root (chroot for the sid runtimes, `user www-data`), wrk, socat (installed with
 # apt-get if missing), curl, and the runtimes from scripts/setup.sh. Not run in CI.
@@ -150,7 +153,7 @@ make_prefix() {
   mkdir -p "$PREFIX"/{conf,js,logs,temp}
 }
 
-main_conf() { # inner-prefix error-log-level
+main_conf() { # inner-prefix error-log-level [cpu-mask for worker_cpu_affinity when PIN=1]
   cat <<EOF
 load_module $JS_MODULE;
 user www-data;
@@ -158,6 +161,7 @@ daemon off;
 master_process on;
 worker_processes 1;
 ${PCRE_JIT:+pcre_jit $PCRE_JIT;}
+$([[ ${PIN:-} == 1 ]] && echo "worker_cpu_affinity ${3:-10};")
 error_log $1/logs/error.log ${2:-notice};
 pid $1/nginx.pid;
 events { worker_connections 4096; }
@@ -176,7 +180,7 @@ start_upstream() {
   # 4096 bytes of text: 64 lines of 63 characters + newline
   for ((i = 0; i < 64; i++)); do printf '%063d\n' "$i"; done | tr 0 x >"$prefix/www/4k.txt"
   {
-    main_conf "$prefix" warn
+    main_conf "$prefix" warn 01
     cat <<EOF
 http {
     client_body_temp_path $prefix/temp/client_body;
@@ -372,7 +376,9 @@ run_wrk() { # seconds url [headers, one per line]
   local secs=$1 url=$2 hdr=${3:-} out line
   local -a h=()
   while IFS= read -r line; do [[ -n $line ]] && h+=(-H "$line"); done <<<"$hdr"
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "${h[@]}" "$url" 2>&1) || { echo "$out" >&2; die "wrk failed"; }
+  local -a pin=()
+  [[ ${PIN:-} == 1 ]] && pin=(taskset -c 0)
+  out=$("${pin[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "${h[@]}" "$url" 2>&1) || { echo "$out" >&2; die "wrk failed"; }
   awk "$to_ms"'
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
     / requests in / { req = $1 }
