@@ -31,10 +31,11 @@ function sleep(ms: number): Promise<void> {
 
 /** The batch settings with the queue lowered to what the heap holds (see queue-memory.ts), logged when it was. */
 function fitQueuesToHeap(batch: SidecarConfig['batch'], logger: Logger): SidecarConfig['batch'] {
-  const maxQueueSize = queueSizeForHeap(batch.maxQueueSize);
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  const maxQueueSize = queueSizeForHeap(batch.maxQueueSize, heapLimit);
   if (maxQueueSize === batch.maxQueueSize) return batch;
   logger.warn(
-    { configured: batch.maxQueueSize, used: maxQueueSize, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) },
+    { configured: batch.maxQueueSize, used: maxQueueSize, heapLimitMb: Math.round(heapLimit / 2 ** 20) },
     'OTEL_BSP_MAX_QUEUE_SIZE lowered to what the heap holds; raise --max-old-space-size (NODE_OPTIONS) to keep it',
   );
   return { ...batch, maxQueueSize, maxExportBatchSize: Math.min(batch.maxExportBatchSize, maxQueueSize) };
