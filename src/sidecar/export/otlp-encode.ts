@@ -13,8 +13,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { SpanKind, type AttributeValue, type Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { ATTR_LINK_REASON, LINK_REASON_DISTRUSTED } from '../map/attribute-names.js';
-import type { MappedSpan } from '../map/mapped-span.js';
+import { DISTRUSTED_LINK_ATTRIBUTES, type MappedSpan } from '../map/mapped-span.js';
 
 type Writer = protobuf.Writer;
 
@@ -230,8 +229,6 @@ function traceIdBytes(hex: string): Buffer {
   return lastIds.trace;
 }
 
-const LINK_ATTRIBUTES: Attributes = { [ATTR_LINK_REASON]: LINK_REASON_DISTRUSTED };
-
 function writeSpan(writer: Writer, span: MappedSpan): void {
   writer.uint32(TAG.spanTraceId).bytes(traceIdBytes(span.traceId));
   const spanId = hexBytes(span.spanId);
@@ -258,7 +255,7 @@ function writeSpan(writer: Writer, span: MappedSpan): void {
     writer.uint32(TAG.spanLink).fork();
     writer.uint32(TAG.linkTraceId).bytes(hexBytes(span.linkTraceId));
     writer.uint32(TAG.linkSpanId).bytes(hexBytes(span.linkSpanId));
-    writeAttributes(writer, TAG.linkAttribute, LINK_ATTRIBUTES);
+    writeAttributes(writer, TAG.linkAttribute, DISTRUSTED_LINK_ATTRIBUTES);
     writer.uint32(TAG.linkDroppedAttributes).uint32(0);
     // A link's context is remote with trace flags 00.
     writer.uint32(TAG.linkFlags).fixed32(FLAG_HAS_IS_REMOTE | FLAG_IS_REMOTE);

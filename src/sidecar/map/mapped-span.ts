@@ -19,6 +19,9 @@ export function msToHrTime(ms: number): [number, number] {
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
 
+/** The attributes of the link that keeps a distrusted incoming context (every exporter's). */
+export const DISTRUSTED_LINK_ATTRIBUTES: Attributes = Object.freeze({ [ATTR_LINK_REASON]: LINK_REASON_DISTRUSTED });
+
 const NO_EVENTS: [] = [];
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const ERROR: SpanStatus = Object.freeze({ code: SpanStatusCode.ERROR });
@@ -85,7 +88,7 @@ export class MappedSpan implements ReadableSpan {
   get links(): Link[] {
     if (this.linkTraceId === '') return [];
     const context: SpanContext = { traceId: this.linkTraceId, spanId: this.linkSpanId, traceFlags: TraceFlags.NONE, isRemote: true };
-    return [{ context, attributes: { [ATTR_LINK_REASON]: LINK_REASON_DISTRUSTED } }];
+    return [{ context, attributes: DISTRUSTED_LINK_ATTRIBUTES }];
   }
 
   get events(): [] {
