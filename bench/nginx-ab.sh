@@ -10,8 +10,9 @@
 # both in front of one trivial upstream: a separate host nginx (1 worker, `return 200`),
 # so the upstream's CPU is not charged to either proxy worker. It checks that B really
 # traces (headers upstream, records in the span file, upstream keepalive kept), then
-# runs wrk alternating A, B, A, B… per scenario and prints medians and the B/A ratio,
-# plus the CPU time the proxy worker spent per request (/proc/PID/schedstat), which
+# runs wrk alternating A and B per scenario (pairs in the order AB, BA, AB, …) and prints
+# medians and the B/A ratio, plus the CPU time the proxy worker spent per request
+# (/proc/PID/schedstat; and split into user and kernel time from /proc/PID/stat), which
 # stays readable on a noisy shared machine when req/s does not.
 # Takes ~3.3 min per runtime with the defaults (~10 min for all three).
 #
@@ -31,9 +32,15 @@
 #   NJS_TRACING_SID_ROOT [/var/cache/njs-tracing/sid-root]
 #   OUT [bench/results/nginx-ab-DATE.txt] raw per-run numbers and summaries (appended)
 #   PCRE_JIT [unset] on|off: `pcre_jit` in both proxies (nginx's default is off)
-#   PIN [unset] 1: the proxy worker under test (A or B, one runs at a time) on CPU 1, wrk and
-#      the upstream on CPU 0, so A and B always share the cores the same way (unpinned, the
-#      scheduler may place A's and B's long-lived workers differently for the whole run)
+#   PIN [1] the proxy worker under test (A or B, one runs at a time) on CPU 1, wrk and the
+#      upstream on CPU 0: the worker under test is then the bottleneck (~100% of its core),
+#      so B/A is the ratio of the proxy's capacity. PIN=0: no pinning (the scheduler shares
+#      the 2 cores among wrk, the upstream and the worker; the worker is then not the
+#      bottleneck and a faster worker idles more, which inflates its kernel time per
+#      request: on 2026-12-01 this made B look faster than A; bench/README.md)
+#   ORDER [abba] pairs alternate AB, BA, …; ORDER=ab always runs A first
+#   AA [unset] 1: B is configured exactly as A (no tracing): the ratios then show the
+#      harness's own bias and noise on this machine
 #   KEEP=1 keeps the temp prefixes (configs, logs) for inspection
 # Needs root (chroot for the sid runtimes, `user www-data`), wrk, socat (installed with
 # apt-get if missing), curl, and the runtimes from scripts/setup.sh. Not run in CI.
@@ -42,6 +49,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SID_ROOT=${NJS_TRACING_SID_ROOT:-/var/cache/njs-tracing/sid-root}
 ROUNDS=${ROUNDS:-8}
+PIN=${PIN:-1}
+ORDER=${ORDER:-abba}
 DURATION=${DURATION:-2}
 WARMUP=${WARMUP:-1}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -210,7 +219,7 @@ EOF
 # Proxy config. $1 variant A|B, $2 inner prefix, $3 port, $4 http prelude (js_engine).
 proxy_conf() {
   local variant=$1 p=$2 port=$3 prelude=$4 trace="" njs="" njsw3c="" udp="" off="" nosink="" jsnoop="" realistic="" name knobs
-  if [[ $variant == B ]]; then
+  if [[ $variant == B && -z ${AA:-} ]]; then
     trace="include tracing-location.conf;"
     # A deployment that takes b3 in sends it on too: the B3/Jaeger header lines are in
     # the add-on include (it sets \$tracing_headers all), which also strips distrusted ones.
@@ -238,8 +247,8 @@ http {
         server 127.0.0.1:$UPSTREAM_PORT;
         keepalive 16;
     }
-$([[ $variant == B ]] && echo "    include tracing-http.conf;")
-$([[ $variant == B && " $SCENARIOS " == *" jsnoop "* ]] &&
+$([[ $variant == B && -z ${AA:-} ]] && echo "    include tracing-http.conf;")
+$([[ $variant == B && -z ${AA:-} && " $SCENARIOS " == *" jsnoop "* ]] &&
   printf '    js_import bench_noop from bench-noop.js;\n    js_set $bench_noop bench_noop.noop;')
     server {
         listen 127.0.0.1:$port;
@@ -254,7 +263,7 @@ $([[ $variant == B && " $SCENARIOS " == *" jsnoop "* ]] &&
         }
 $(for name in njs udp realistic off nosink jsnoop njsw3c $MATRIX_ROWS; do
   [[ $name != jsnoop || " $SCENARIOS " == *" jsnoop "* ]] || continue
-  if [[ $name == m-* ]]; then knobs=""; [[ $variant == B ]] && knobs=$(matrix_knobs "$name"); else knobs=${!name}; fi
+  if [[ $name == m-* ]]; then knobs=""; [[ -n $trace ]] && knobs=$(matrix_knobs "$name"); else knobs=${!name}; fi
   cat <<LOC
         location /$name/ {
             $knobs
@@ -337,6 +346,12 @@ check_proxies() {
   a=http://127.0.0.1:$PORT_A b=http://127.0.0.1:$PORT_B
   out=$(curl -fsS "$a/tp")
   [[ $out == "tp= b3= conn= "* ]] || die "$rt A: unexpected upstream view: $out"
+  if [[ -n ${AA:-} ]]; then
+    out=$(curl -fsS "$b/tp")
+    [[ $out == "tp= b3= conn= "* ]] || die "$rt B (AA=1): unexpected upstream view: $out"
+    log "$rt: checks ok (AA=1: A and B both untraced)"
+    return
+  fi
   out=$(curl -fsS "$b/tp")
   [[ $out =~ ^tp=00-[0-9a-f]{32}-[0-9a-f]{16}-03\ b3=\ conn=\  ]] || die "$rt B default: no new traceparent upstream: $out"
   out=$(curl -fsS -H "traceparent: $TRACEPARENT" "$b/tp")
@@ -432,42 +447,60 @@ count_records() { # scenario
   if [[ $1 == udp ]]; then count_udp_records; else count_file_records; fi
 }
 
+# User and kernel CPU time (clock ticks) a process has used, from /proc/PID/stat.
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+per_request_us() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) * 1e6 / hz / n }'; }
+# One measured run of variant A or B; appends its RUN line to $RAW (B's records
+# are counted when the span file is next needed, once nginx's buffer is flushed).
+run_variant() { # runtime scenario pair variant url headers
+  local rt=$1 sc=$2 pair=$3 v=$4 url=$5 hdr=$6 wpid res cpu0 cpu1 ut0 st0 ut1 st1 cpu user sys line
+  wpid=WPID_$v
+  : >"$PREFIX_A/logs/access.log"
+  if [[ $v == B ]]; then
+    flush_pending "$sc"
+    : >"$PREFIX_B/logs/access.log"; : >"$SPANS"; : >"$UDP_FILE"
+  fi
+  cpu0=$(cpu_ns "${!wpid}")
+  read -r ut0 st0 <<<"$(cpu_ticks "${!wpid}")"
+  res=$(run_wrk "$DURATION" "$url" "$hdr")
+  cpu1=$(cpu_ns "${!wpid}")
+  read -r ut1 st1 <<<"$(cpu_ticks "${!wpid}")"
+  read -r rps p50 p99 req bad err <<<"$res"
+  cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$req" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }')
+  user=$(per_request_us "$ut0" "$ut1" "$req") sys=$(per_request_us "$st0" "$st1" "$req")
+  line="RUN runtime=$rt scenario=$sc pair=$pair variant=$v rps=$rps p50_ms=$p50 p99_ms=$p99 cpu_us=$cpu user_us=$user sys_us=$sys requests=$req non2xx=$bad sockerr=$err records=?"
+  if [[ $v == B ]]; then PENDING=$line; else echo "${line/records=?/records=-}" >>"$RAW"; fi
+  log "  pair $pair $v: $rps req/s p50 ${p50}ms p99 ${p99}ms, worker ${cpu} us CPU/request (user $user, kernel $sys)"
+  ((bad == 0 && err == 0)) || log "  WARNING: $bad non-2xx responses, $err socket errors"
+}
+# Writes the pending B line with the records its run left in the span file / UDP capture.
+flush_pending() { # scenario
+  [[ -n $PENDING ]] || return 0
+  echo "${PENDING/records=?/records=$(count_records "$1")}" >>"$RAW"
+  PENDING=""
+}
 run_scenario() {
-  local rt=$1 sc=$2 url_a url_b hdr pair v res rec pending="" line cpu
+  local rt=$1 sc=$2 url_a url_b hdr pair v order
   url_a=$(scenario_url "$sc" "$PORT_A") url_b=$(scenario_url "$sc" "$PORT_B") hdr=$(scenario_header "$sc")
   log "$rt / $sc: $(scenario_what "$sc")"
   run_wrk "$WARMUP" "$url_a" "$hdr" >/dev/null
   run_wrk "$WARMUP" "$url_b" "$hdr" >/dev/null
+  PENDING=""
   for ((pair = 1; pair <= ROUNDS; pair++)); do
-    for v in A B; do
-      : >"$PREFIX_A/logs/access.log"
-      if [[ $v == B ]]; then : >"$PREFIX_B/logs/access.log"; : >"$SPANS"; : >"$UDP_FILE"; fi
-      local wpid=WPID_$v url=url_${v,} cpu0 cpu1
-      cpu0=$(cpu_ns "${!wpid}")
-      res=$(run_wrk "$DURATION" "${!url}" "$hdr")
-      cpu1=$(cpu_ns "${!wpid}")
-      if [[ -n $pending ]]; then # previous B run: flushed by now (A ran >= 1 s since)
-        rec=$(count_records "$sc")
-        echo "${pending/records=?/records=$rec}" >>"$RAW"
-        pending=""
-      fi
-      read -r rps p50 p99 req bad err <<<"$res"
-      cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$req" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }')
-      line="RUN runtime=$rt scenario=$sc pair=$pair variant=$v rps=$rps p50_ms=$p50 p99_ms=$p99 cpu_us=$cpu requests=$req non2xx=$bad sockerr=$err records=?"
-      if [[ $v == B ]]; then pending=$line; else echo "${line/records=?/records=-}" >>"$RAW"; fi
-      log "  pair $pair $v: $rps req/s p50 ${p50}ms p99 ${p99}ms, worker ${cpu} us CPU/request"
-      ((bad == 0 && err == 0)) || log "  WARNING: $bad non-2xx responses, $err socket errors"
+    # ABBA: whichever runs second in a pair meets a machine warmed by the first.
+    order="A B"
+    [[ $ORDER == abba && $((pair % 2)) == 0 ]] && order="B A"
+    for v in $order; do
+      if [[ $v == A ]]; then run_variant "$rt" "$sc" "$pair" A "$url_a" "$hdr"; else run_variant "$rt" "$sc" "$pair" B "$url_b" "$hdr"; fi
     done
   done
-  sleep 1.5
-  rec=$(count_records "$sc")
-  echo "${pending/records=?/records=$rec}" >>"$RAW"
+  sleep 1.5 # flush=1s of the buffered span log
+  flush_pending "$sc"
   summarise "$rt" "$sc"
 }
-
 field() { grep -o " $1=[^ ]*" | cut -d= -f2; }
 summarise() {
-  local rt=$1 sc=$2 lines a b ratios rps_a rps_b ratio rmin p50a p50b p99a p99b recs reqs cpua cpub
+  local rt=$1 sc=$2 lines a b ratios rps_a rps_b ratio rmin p50a p50b p99a p99b recs reqs cpua cpub usera userb sysa sysb
   lines=$(grep " runtime=$rt scenario=$sc " "$RAW")
   a=$(grep ' variant=A ' <<<"$lines") b=$(grep ' variant=B ' <<<"$lines")
   rps_a=$(field rps <<<"$a" | median) rps_b=$(field rps <<<"$b" | median)
@@ -476,11 +509,13 @@ summarise() {
   p50a=$(field p50_ms <<<"$a" | median) p50b=$(field p50_ms <<<"$b" | median)
   p99a=$(field p99_ms <<<"$a" | median) p99b=$(field p99_ms <<<"$b" | median)
   cpua=$(field cpu_us <<<"$a" | median) cpub=$(field cpu_us <<<"$b" | median)
+  usera=$(field user_us <<<"$a" | median) userb=$(field user_us <<<"$b" | median)
+  sysa=$(field sys_us <<<"$a" | median) sysb=$(field sys_us <<<"$b" | median)
   reqs=$(field requests <<<"$b" | awk '{ s += $1 } END { print s }')
   recs=$(field records <<<"$b" | awk '{ s += $1 } END { print s }')
-  line=$(printf '| %s | %s | %.0f | %.0f | %.3f | %.3f | %.2f / %.2f | %.2f / %.2f | %.1f / %.1f | %.3f | %s/%s |' \
+  line=$(printf '| %s | %s | %.0f | %.0f | %.3f | %.3f | %.2f / %.2f | %.2f / %.2f | %.1f / %.1f | %.3f | %.1f / %.1f | %.1f / %.1f | %s/%s |' \
     "$rt" "$sc" "$rps_a" "$rps_b" "$ratio" "$rmin" "$p50a" "$p50b" "$p99a" "$p99b" "$cpua" "$cpub" \
-    "$(awk -v a="$cpua" -v b="$cpub" 'BEGIN { print a / b }')" "$recs" "$reqs")
+    "$(awk -v a="$cpua" -v b="$cpub" 'BEGIN { print a / b }')" "$usera" "$userb" "$sysa" "$sysb" "$recs" "$reqs")
   SUMMARY+=("$line")
   echo "SUMMARY $line pair_ratios=$(paste -sd, <<<"$ratios")" >>"$RAW"
   log "$rt / $sc: A $rps_a req/s, B $rps_b req/s, B/A median $ratio (min $rmin); worker CPU/request A $cpua us, B $cpub us; records/requests of B $recs/$reqs"
@@ -503,7 +538,7 @@ error_lines() { # prefix label: error.log plus nginx's stderr (start-up warnings
 START=$(date +%s)
 {
   echo "=== nginx-ab $(date -Is)"
-  echo "command: ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }SCENARIOS=\"$SCENARIOS\" ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/nginx-ab.sh ${RUNTIMES[*]}"
+  echo "command: ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }${AA:+AA=1 }PIN=$PIN ORDER=$ORDER SCENARIOS=\"$SCENARIOS\" ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/nginx-ab.sh ${RUNTIMES[*]}"
   echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   echo "machine: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" kernel=$(uname -r) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
   echo "wrk: -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, warm-up ${WARMUP}s per instance and scenario; upstream: separate host nginx 1 worker, return 200 (realistic: 4 KiB static file)"
@@ -529,8 +564,8 @@ cat "$RAW" >>"$OUT"
 echo >>"$OUT"
 {
   echo
-  echo "| runtime | scenario | A req/s | B req/s | B/A (median of pairs) | worst pair | p50 ms A / B | p99 ms A / B | worker CPU us/req A / B | CPU A/B | B records/requests |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| runtime | scenario | A req/s | B req/s | B/A (median of pairs) | worst pair | p50 ms A / B | p99 ms A / B | worker CPU us/req A / B | CPU A/B | user us/req A / B | kernel us/req A / B | B records/requests |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${SUMMARY[@]}"
   echo
   grep '^ERRORLOG' "$RAW" || true
