@@ -6,7 +6,7 @@
  */
 import { connect, createServer, constants, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../support/loopback-server.js';
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } = constants;
 
@@ -34,10 +34,8 @@ export class GrpcUpstream {
   async start(): Promise<this> {
     const server = createServer();
     server.on('stream', (stream, headers) => this.answer(stream, headers));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server);
     return this;
   }
 
@@ -68,7 +66,7 @@ export class GrpcUpstream {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 }
 

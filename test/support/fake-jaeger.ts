@@ -10,9 +10,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -130,10 +130,8 @@ export class FakeJaeger {
         response.writeHead(202).end();
       });
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     this.server = server;
-    this.collectorPort = (server.address() as AddressInfo).port;
+    this.collectorPort = await listenOnLoopback(server);
     return this;
   }
 
@@ -165,9 +163,6 @@ export class FakeJaeger {
     this.socket = null;
     const server = this.server;
     this.server = null;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await closeServer(server);
   }
 }

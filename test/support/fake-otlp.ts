@@ -6,10 +6,9 @@
  * spans in a flat, easy-to-assert shape. It can refuse (HTTP 503) or go away
  * entirely (socket closed) and come back on the same port.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -170,9 +169,7 @@ export class FakeOtlpReceiver {
   async start(port = this.port): Promise<this> {
     const server = createServer((request, response) => void this.handle(request, response));
     this.server = server;
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server, port);
     return this;
   }
 
@@ -213,9 +210,7 @@ export class FakeOtlpReceiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   async waitForSpans(count: number, timeoutMs = 10_000): Promise<ReceivedSpan[]> {

@@ -4,9 +4,8 @@
  * received the request. Answers 200 with the same JSON as the echo upstream
  * (method, url, headers, bodyBytes), so `get()` in the tests reads it alike.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface Arrival {
   method: string;
@@ -40,10 +39,8 @@ export class FakeUpstream {
       const { arrivedMs: _a, bodyDoneMs: _b, ...echo } = arrival;
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(echo));
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server);
     return this;
   }
 
@@ -60,8 +57,6 @@ export class FakeUpstream {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 }
