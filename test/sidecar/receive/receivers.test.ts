@@ -261,6 +261,17 @@ describe('file tail: delivery, checkpoints and budget', () => {
 
   const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
 
+  /** A sidecar run that reads `count` lines, commits them and stops: returns its last checkpoint. */
+  async function readAndStop(count: number): Promise<FilePosition> {
+    const run = consumer();
+    follow(run.options);
+    await until(() => run.state.lines.length === count);
+    run.state.release();
+    await until(() => run.state.commits.length > 0);
+    await tail!.stop();
+    return run.state.commits.at(-1)!;
+  }
+
   it('waits instead of dropping when the consumer is full, then goes on from the refused line', async () => {
     await writeFile(path, numbered(0, 10).join('\n') + '\n');
     const { state, options } = consumer(4);
@@ -295,35 +306,25 @@ describe('file tail: delivery, checkpoints and budget', () => {
 
   it('resumes in the rotated file found by its inode, then reads the new file from 0', async () => {
     await writeFile(path, numbered(0, 4).join('\n') + '\n');
-    const first = consumer();
-    follow(first.options);
-    await until(() => first.state.lines.length === 4);
-    first.state.release();
-    await until(() => first.state.commits.length > 0);
-    await tail!.stop();
+    const checkpoint = await readAndStop(4);
     // While the sidecar is down: more records, a rotation, records in the new file.
     await appendFile(path, numbered(4, 6).join('\n') + '\n');
     await rename(path, `${path}.1`);
     await writeFile(path, numbered(6, 8).join('\n') + '\n');
     const second = consumer();
-    follow({ ...second.options, resumeFrom: first.state.commits.at(-1)! });
+    follow({ ...second.options, resumeFrom: checkpoint });
     await until(() => second.state.lines.length === 4, 5000);
     expect(second.state.lines).toEqual(numbered(4, 8));
   });
 
   it('reads from 0 when the checkpointed file was replaced by another with the same inode', async () => {
     await writeFile(path, numbered(0, 4).join('\n') + '\n');
-    const first = consumer();
-    follow(first.options);
-    await until(() => first.state.lines.length === 4);
-    first.state.release();
-    await until(() => first.state.commits.length > 0);
-    await tail!.stop();
+    const checkpoint = await readAndStop(4);
     // Same inode, other content of at least the same length.
     await writeFile(path, ['other 0', 'other 1', 'other 2', 'other 3', 'other 4'].join('\n') + '\n');
     const events: string[] = [];
     const second = consumer();
-    follow({ ...second.options, resumeFrom: first.state.commits.at(-1)!, onEvent: (event) => events.push(event) });
+    follow({ ...second.options, resumeFrom: checkpoint, onEvent: (event) => events.push(event) });
     await until(() => second.state.lines.length === 5);
     expect(second.state.lines[0]).toBe('other 0');
     expect(events).toEqual(['replaced']);
