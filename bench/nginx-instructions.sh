@@ -37,6 +37,8 @@
 # (scenario njs-b3 needs tracing-location-formats.conf, which older trees lack).
 # STRACE=1 counts system calls (strace -c -f) instead of instructions: the table then
 # shows syscalls per request, and OUT gets the per-syscall difference.
+# EXTRA='directives': added to every traced scenario's location, e.g. EXTRA='set $tracing_sink off;'
+# measures each row's context and headers without its span record.
 # PCRE_JIT=on|off: `pcre_jit` in the proxy's main context (nginx's default is off;
 # README install section), as in bench/nginx-ab.sh.
 # N1 [200], N2 [1200], OUT [bench/results/nginx-instructions-DATE.txt]
@@ -197,6 +199,7 @@ $( ((traced)) && echo "    include $c/tracing-http.conf;")
         listen 127.0.0.1:$PROXY_PORT;
         location / {
             $knobs
+$( ((traced)) && echo "            ${EXTRA:-}")
 $( ((traced)) && echo "            include $c/tracing-location.conf;")
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -286,7 +289,7 @@ PY
 log "upstream :$UP_PORT, proxy :$PROXY_PORT under callgrind, N1=$N1 N2=$N2"
 {
   echo "=== nginx-instructions $(date -Is)"
-  echo "command: N1=$N1 N2=$N2 RUNTIME=$RUNTIME ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }${RARE:+RARE=1 }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
+  echo "command: N1=$N1 N2=$N2 RUNTIME=$RUNTIME ${MATRIX:+MATRIX=1 }${PCRE_JIT:+PCRE_JIT=$PCRE_JIT }${RARE:+RARE=1 }${EXTRA:+EXTRA='$EXTRA' }bash bench/nginx-instructions.sh ${SCENARIOS[*]}"
   if [[ $TREE == "$REPO" ]]; then
     echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet -- njs nginx-conf 2>/dev/null || echo ' (njs/ or nginx-conf/ modified)')"
   else

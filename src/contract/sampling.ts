@@ -10,6 +10,12 @@ import { ratioThreshold } from '../njs/sampler.js';
 /** Decimal places the table covers: 0.001 .. 0.999 (999 keys; ingress-nginx keeps map_hash_max_size 2048). */
 export const RATIO_DECIMALS = 3;
 
+/**
+ * Ratios people write most: the mode lookup decides them with the default
+ * knobs in one exact key, and the knob check states them valid in one.
+ */
+export const COMMON_RATIOS = ['0.5', '0.25', '0.1', '0.05', '0.01', '0.001'];
+
 export interface RatioEntry {
   /** The knob value as written: "0.1", "0.25", "0.125" (no trailing zeros). */
   text: string;

@@ -27,6 +27,11 @@ export const MATRIX: Record<string, { settings: string; njsExtract: string }> = 
   'mx-all': { settings: 'set $tracing_extract "w3c,b3,b3multi,jaeger";', njsExtract: 'w3c, b3, b3multi, jaeger' },
   'mx-inject': { settings: 'set $tracing_inject "w3c,b3";', njsExtract: ' w3c' },
   'mx-distrust': { settings: 'set $tracing_trust_incoming off;', njsExtract: ' w3c' },
+  'mx-b3': { settings: 'set $tracing_extract b3;', njsExtract: ' b3' },
+  'mx-all-ratio': {
+    settings: 'set $tracing_extract "w3c,b3,b3multi,jaeger"; set $tracing_sampler traceidratio; set $tracing_sample_ratio 0.25;',
+    njsExtract: 'w3c, b3, b3multi, jaeger',
+  },
   'mx-distrust-all': {
     settings: 'set $tracing_trust_incoming off; set $tracing_extract "w3c,b3,b3multi,jaeger";',
     njsExtract: 'w3c, b3, b3multi, jaeger',

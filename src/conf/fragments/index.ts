@@ -11,6 +11,7 @@ import { renderExtract, renderExtractTables, renderModeGeneral } from './extract
 import { renderIncoming, renderIncomingTables } from './incoming.js';
 import { renderInject } from './inject.js';
 import { renderJsResult } from './js-result.js';
+import { renderModeFast } from './modes.js';
 import { renderKnobChecks } from './knobs.js';
 import { renderSampling, renderSamplingTable } from './sampling.js';
 
@@ -21,6 +22,7 @@ export const FRAGMENTS: Record<string, () => string> = {
   POLICY_MAPS: renderPolicyConf,
   INCOMING: renderIncoming,
   EXTRACT: renderExtract,
+  MODE_FAST: renderModeFast,
   MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,
   // Long generated tables go last, so the file reads from the top.

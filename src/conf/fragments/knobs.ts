@@ -5,15 +5,15 @@
  * default or common configuration costs hash lookups, not regexes.
  */
 import { INJECT_LIST_SOURCE, ON_OFF, RATIO_SOURCE, SINKS } from '../../contract/knobs.js';
+import { NATIVE_MODES } from '../../contract/modes.js';
+import { COMMON_RATIOS } from '../../contract/sampling.js';
 import { SAMPLERS } from '../../njs/knobs.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
 // Each key fills a 64-byte hash bucket alone (ingress-nginx's map_hash_bucket_size): few keys.
 const INJECTS = ['w3c:w3c', 'all:w3c', 'all:same', 'all:w3c,b3'];
-// The modes whose record reports invalid knobs (njs reports its own; off writes no record).
-const NATIVE_MODES = ['root', 'continue', 'distrust', 'native'];
 // Ratios whose validity a key states; any other valid ratio goes through the ratio map.
-const RATIOS = ['1', '0', '0.5', '0.25', '0.1', '0.05', '0.01', '0.001'];
+const RATIOS = ['1', '0', ...COMMON_RATIOS];
 
 export function renderKnobChecks(): string {
   const kinds: MapEntry[] = SAMPLERS.map((s): MapEntry => [s, s.startsWith('parentbased_') ? 'parent' : 'root']);
