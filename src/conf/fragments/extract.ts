@@ -113,7 +113,7 @@ export function renderModeGeneral(): string {
           else if (p.startsWith('n')) mode = '$tracing__mode_new';
           else if (p === 'w0' && trust === 'off') mode = '$tracing__mode_distrust';
           else if (p === 'w0') mode = '$tracing__mode_continue_root';
-          else if (winner && trust === 'on') mode = winner;
+          else if (winner && trust === 'on' && kind === 'parent') mode = `$tracing__mode_${winner}`;
           else mode = 'native';
           if (mode) entries.push([`${p}|${trust}|${kind}|${rootNative}`, mode]);
         }
@@ -128,6 +128,8 @@ export function renderModeGeneral(): string {
     renderMap('$tracing_root_sample', '$tracing__mode_distrust', [['1', 'distrust'], ['default', 'native']]),
     renderMap('$tracing_root_sample', '$tracing__mode_continue_root', [['ratio', 'continueratio'], ['default', 'native']],
       'A trusted W3C parent under a non-parent-based sampler: the ratio decides on its trace id.'),
+    ...WINNERS.filter(([, f]) => f !== 'w3c').map(([, f]) => renderMap('$tracing_root_sample', `$tracing__mode_${f}`,
+      [['1', f], ['default', 'native']])),
     renderMap('$tracing__pick', '$tracing__rejected', [...[...WINNERS.map(([l]) => l), 'n'].map((l): MapEntry => [`${l}1`, 'traceparent']), ['default', '']]),
   ].join('\n');
 }

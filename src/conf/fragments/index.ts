@@ -11,7 +11,7 @@ import { renderExtract, renderExtractTables, renderModeGeneral } from './extract
 import { renderIncoming, renderIncomingTables } from './incoming.js';
 import { renderInject } from './inject.js';
 import { renderJsResult } from './js-result.js';
-import { renderModeFast } from './modes.js';
+import { renderModeFast, renderModeOther } from './modes.js';
 import { renderKnobChecks } from './knobs.js';
 import { renderSampling, renderSamplingTable } from './sampling.js';
 
@@ -23,6 +23,7 @@ export const FRAGMENTS: Record<string, () => string> = {
   INCOMING: renderIncoming,
   EXTRACT: renderExtract,
   MODE_FAST: renderModeFast,
+  MODE_OTHER: renderModeOther,
   MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,
   // Long generated tables go last, so the file reads from the top.
