@@ -12,6 +12,7 @@ import { renderIncoming, renderIncomingTables } from './incoming.js';
 import { renderInject } from './inject.js';
 import { renderJsResult } from './js-result.js';
 import { renderModeFast, renderModeOther } from './modes.js';
+import { renderOutgoing } from './outgoing.js';
 import { renderKnobChecks } from './knobs.js';
 import { renderSampling, renderSamplingTable } from './sampling.js';
 
@@ -23,6 +24,7 @@ export const FRAGMENTS: Record<string, () => string> = {
   INCOMING: renderIncoming,
   EXTRACT: renderExtract,
   MODE_FAST: renderModeFast,
+  OUTGOING: renderOutgoing,
   MODE_OTHER: renderModeOther,
   MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,

@@ -29,6 +29,7 @@ export function renderInject(): string {
     blocks.push(renderMap('$tracing_inject', `$tracing__inject_spaced_${letter}`, [
       [regexKey(`(^|,) *${f} *(,|$)`, true), letter], ['default', ''],
     ]));
+    if (f !== 'w3c') continue; // the other formats: $tracing__out_code (outgoing.ts)
     const keys: MapEntry[] = [];
     for (const list of extractLists()) {
       const letters = list.map((x) => FORMAT_LETTER[x]).join('');
@@ -41,7 +42,7 @@ export function renderInject(): string {
   return fragment(
     'src/conf/fragments/inject.ts',
     'src/contract/extract.ts (the format names) and the inject-list rule of src/njs/knobs.ts',
-    '$tracing_inject_<format>: 1 when this request injects that format.',
+    '$tracing__inject_set: the letters of the formats to inject; $tracing_inject_w3c: 1 when this request injects W3C.',
     blocks.map((block) => block + '\n'),
   ).trimEnd();
 }
