@@ -24,6 +24,9 @@ export function renderSampling(): string {
         'A new trace ($request_id, random: flag 0x02) decided by the first of its 14 low digits\n' +
           '($tracing__rid_d) against the threshold\'s ($tracing__ratio_t0); equal digits: the regexes above.'),
       renderMap('$tracing__ratio_sampled', '$tracing__ratio_root_flags_eq', [['1', '03'], ['default', '02']]),
+      renderMap('$tracing__ratio_sampled$tracing_tp_flag', '$tracing__ratio_w3c_flags', w3cFlags(),
+        'A trusted W3C parent decided by the ratio (continueratio): the decision and the\n' +
+          'random-trace-id bit (0x02) of its low flags digit, in one lookup.'),
     ].map((block) => block + '\n'),
   ).trimEnd();
 }
@@ -39,6 +42,16 @@ function firstDigit(): MapEntry[] {
     }
   }
   entries.push(['default', '$tracing__ratio_root_flags_eq']);
+  return entries;
+}
+
+/** "<sampled 0|1><the traceparent's low flags digit>" -> the W3C flags we send. */
+function w3cFlags(): MapEntry[] {
+  const entries: MapEntry[] = [];
+  for (const sampled of [0, 1]) {
+    for (const d of HEX) entries.push([`${sampled}${d}`, `0${(parseInt(d, 16) & 2) + sampled}`]);
+  }
+  entries.push(['default', '00']);
   return entries;
 }
 
