@@ -22,6 +22,7 @@ matrix_knobs() { # row -> nginx directives for B's location
     m-r25) echo 'set $tracing_sample_ratio 0.25;' ;;
     m-r10) echo 'set $tracing_sample_ratio 0.1;' ;;
     m-r01) echo 'set $tracing_sample_ratio 0.01;' ;;
+    m-r01-nosink) echo 'set $tracing_sample_ratio 0.01; set $tracing_sink off;' ;;
     m-tidratio) echo 'set $tracing_sampler traceidratio; set $tracing_sample_ratio 0.25;' ;;
     m-xb3|m-xb3multi|m-xjaeger|m-xnone) echo "$M_ALL" ;;
     m-inject) echo 'set $tracing_inject "w3c,b3"; include tracing-location-formats.conf;' ;;
@@ -42,7 +43,7 @@ matrix_headers() { # row -> request headers, one per line
     m-xb3) echo "b3: $M_TRACE-$M_PARENT-1" ;;
     m-xb3multi) printf 'X-B3-TraceId: %s\nX-B3-SpanId: %s\nX-B3-Sampled: 1\n' "$M_TRACE" "$M_PARENT" ;;
     m-xjaeger) echo "uber-trace-id: $M_TRACE:$M_PARENT:0:1" ;;
-    m-default|m-r25|m-r10|m-r01|m-xnone|m-inject|r-ratio-4dp) ;;
+    m-default|m-r25|m-r10|m-r01|m-r01-nosink|m-xnone|m-inject|r-ratio-4dp) ;;
     r-future) echo "traceparent: 01-$M_TRACE-$M_PARENT-01-future" ;;
     r-ts-ows) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7' ;;
     r-ts-long) printf 'traceparent: %s\ntracestate: %s,zz=%s\n' "$M_TRACEPARENT" "$M_TS32" 1234567890 ;;
@@ -62,6 +63,7 @@ matrix_what() {
     m-w3c) echo 'matrix 2: valid sampled traceparent' ;;
     m-ts2) echo 'matrix 3: traceparent + tracestate, 2 members' ;;
     m-ts32) echo 'matrix 3: traceparent + tracestate, 32 members / 511 characters' ;;
+    m-r01-nosink) echo 'm-r01 with `set $tracing_sink off;`: no record (m-r01 minus this = deciding not to write one)' ;;
     m-r25|m-r10|m-r01) echo "matrix 4: new traces, parentbased_traceidratio $(matrix_knobs "$1" | grep -o '0\.[0-9]*')" ;;
     m-tidratio) echo 'matrix 4: traceidratio 0.25 with a sampled parent (this trace id is sampled)' ;;
     m-xb3) echo 'matrix 5: extract w3c,b3,b3multi,jaeger; b3 single header' ;;

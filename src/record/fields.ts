@@ -2,87 +2,179 @@
  * The span record: one line of JSON that NGINX itself writes (log_format
  * escape=json) for every sampled request, and for unsampled ones whose trace
  * headers were rejected or whose njs step failed (the sidecar counts those and
- * exports nothing for them). This table is the single source of
- * the format: the build renders the nginx `log_format` from it and the sidecar
- * parses records with it. Change a field here, bump RECORD_VERSION.
+ * exports nothing for them). This table is the single source of the format:
+ * the build renders the nginx `log_format` and the maps that bound client
+ * values from it, and the sidecar parses records with it. Change a field here,
+ * bump RECORD_VERSION (and keep reading the old version: fields-v1.ts).
  *
- * Every value is written as a JSON string so a "-" or an empty variable can
- * never break the line; escape=json makes quotes, backslashes and control
- * characters from client input harmless, so no header can end a record early
- * or forge another one.
+ * Every field is a JSON string, so a "-" or an empty variable can never break
+ * the line; escape=json makes quotes, backslashes and control characters from
+ * client input harmless, so no header can end a record early or forge another.
+ *
+ * Version 2 writes values that are safe by construction (hex ids, flags,
+ * numbers, words nginx or our maps produce, Kubernetes names) joined by a
+ * delimiter none of them can contain, several to a field: each field costs
+ * nginx ~90 instructions plus its key, whatever it holds. Client values keep a
+ * field each. The last part of a joined field takes the rest of the string,
+ * so it is where a value whose bytes are not fully ours goes ($remote_addr,
+ * $upstream_addr).
  */
 
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
 
-/**
- * Upper bound of one record in bytes. The client-controlled fields are capped
- * in tracing-http.conf (path 1024, query 512, tracestate 512, user agent 256,
- * route 256, host 255, method 32 bytes); the upstream lists grow only with
- * the attempts the configuration allows (proxy_next_upstream_tries), and
- * escape=json writes a control byte as 6 ("\u0001") and a quote as 2: at most
- * 6 x 2,847 bytes of values plus ~600 bytes of keys and fixed fields, with
- * room for upstream lists of ~100 attempts.
- */
-export const MAX_RECORD_BYTES = 27_000;
+/** A client value's bound, applied by one regex map (src/record/bounds.ts renders it). */
+export interface Cap {
+  /** The nginx variable bounded. */
+  from: string;
+  /** At most this many bytes of it are written. */
+  bytes: number;
+  /** Characters the value stops at (the path ends at the query). */
+  stopAt?: string;
+  /**
+   * Written only when this on/off knob is on; the value is what follows the
+   * previous part's stopAt character in the same variable (the query after
+   * the path).
+   */
+  gate?: string;
+}
+
+export interface PartSpec {
+  /** Name of the value (v1's JSON key; the parser's RawRecord key). */
+  key: string;
+  /** What nginx writes: a variable or a complex value. Capped parts: filled in from `cap`. */
+  nginx: string;
+  /** What the value means, for the README and the parser's errors. */
+  doc: string;
+  cap?: Cap;
+  /**
+   * Written through one lookup keyed on the mode and the record's knobs
+   * (src/record/by-mode.ts): the modes the mode lookup decides alone know
+   * these values without reading them. Such parts end their field.
+   */
+  byMode?: true;
+}
 
 export interface FieldSpec {
   /** JSON key, short because it is written once per request. */
   key: string;
-  /** What nginx writes: a variable or a complex value. */
-  nginx: string;
-  /** What the value means, for the README and the parser's errors. */
-  doc: string;
+  /** The values written into this field, joined by `separator`. */
+  parts: readonly PartSpec[];
+  separator?: string;
   /**
-   * Added after RECORD_VERSION 1 without a bump: records without it stay
-   * valid (the value is then empty), so old includes and a new sidecar, or
-   * the reverse, still understand each other during an upgrade.
+   * Added without a version bump: records without it stay valid (its values
+   * are then empty), so old includes and a new sidecar, or the reverse, still
+   * understand each other during an upgrade.
    */
   optional?: true;
 }
 
+/** The variable a capped part is written from (a named capture of the bounds map). */
+export const capVariable = (key: string): string => `$tracing__cap_${key}`;
+
 /** Record fields in the order nginx writes them. */
 export const RECORD_FIELDS = [
-  { key: 'tid', nginx: '$tracing_trace_id', doc: 'trace id, 32 lowercase hex' },
-  { key: 'sid', nginx: '$tracing__rid$tracing__rid_low', doc: 'ingress SERVER span id, 16 hex' },
-  { key: 'pid', nginx: '$tracing_parent_id', doc: 'parent span id from the trusted incoming context, or empty' },
-  { key: 'cid', nginx: '$tracing__rid$tracing__rid_high', doc: 'upstream CLIENT span id: the parent id injected upstream' },
-  { key: 'fl', nginx: '$tracing_flags', doc: 'W3C trace flags we propagated, 2 hex' },
-  { key: 'tst', nginx: '$tracing_tracestate', doc: 'tracestate we propagated (validated, at most 512 bytes)' },
-  { key: 'ltid', nginx: '$tracing_link_trace_id', doc: 'distrusted incoming trace id, kept as a span link' },
-  { key: 'lsid', nginx: '$tracing_link_span_id', doc: 'distrusted incoming span id, kept as a span link' },
-  { key: 'fmt', nginx: '$tracing_incoming_format', doc: 'format the incoming context came in: w3c, b3, b3multi, jaeger or empty' },
-  { key: 'bad', nginx: '$tracing_rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
-  { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
-  { key: 'ust', nginx: '$tracing_upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
-  { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
-  { key: 'meth', nginx: '$tracing_method', doc: 'HTTP method, at most 32 bytes' },
-  { key: 'sch', nginx: '$scheme', doc: 'http or https' },
-  { key: 'host', nginx: '$tracing_host', doc: 'Host, at most 255 bytes' },
-  { key: 'path', nginx: '$tracing_path', doc: 'request path as sent, no query, at most 1024 bytes' },
-  { key: 'qry', nginx: '$tracing_query', doc: 'query string when $tracing_record_query is on, at most 512 bytes; redacted by the sidecar' },
-  { key: 'rte', nginx: '$tracing_route_value', doc: 'route template ($tracing_route, by default $location_path)' },
-  { key: 'st', nginx: '$status', doc: 'response status' },
-  { key: 'cip', nginx: '$remote_addr', doc: 'client address' },
-  { key: 'cpt', nginx: '$remote_port', doc: 'client port' },
-  { key: 'spt', nginx: '$server_port', doc: 'server port' },
-  { key: 'ua', nginx: '$tracing_user_agent', doc: 'User-Agent, at most 256 bytes' },
-  { key: 'pv', nginx: '$server_protocol', doc: 'HTTP/1.0, HTTP/1.1, HTTP/2.0' },
-  { key: 'rqb', nginx: '$request_length', doc: 'request size in bytes (line, headers, body)' },
-  { key: 'rsb', nginx: '$bytes_sent', doc: 'response size in bytes (headers and body)' },
-  { key: 'ua_addr', nginx: '$upstream_addr', doc: 'upstream addresses per attempt (nginx list syntax)' },
-  { key: 'ua_st', nginx: '$upstream_status', doc: 'upstream status per attempt' },
-  { key: 'ua_ct', nginx: '$upstream_connect_time', doc: 'upstream connect time per attempt, seconds' },
-  { key: 'ua_ht', nginx: '$upstream_header_time', doc: 'upstream time to response header per attempt, seconds' },
-  { key: 'ua_rt', nginx: '$upstream_response_time', doc: 'upstream total response time per attempt, seconds' },
-  { key: 'k_ns', nginx: '$namespace', doc: 'ingress-nginx: namespace of the Ingress' },
-  { key: 'k_ing', nginx: '$ingress_name', doc: 'ingress-nginx: Ingress name' },
-  { key: 'k_svc', nginx: '$service_name', doc: 'ingress-nginx: backend Service name' },
-  { key: 'k_port', nginx: '$service_port', doc: 'ingress-nginx: backend Service port' },
-  { key: 'err', nginx: '$tracing_error', doc: 'error code when our njs code failed and fell back, else empty' },
-  { key: 'rpc', nginx: '$tracing_rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty', optional: true },
+  {
+    key: 'id',
+    separator: ' ',
+    parts: [
+      { key: 'tid', nginx: '$tracing_trace_id', doc: 'trace id, 32 lowercase hex' },
+      { key: 'sid', nginx: '$tracing__rid$tracing__rid_low', doc: 'ingress SERVER span id, 16 hex' },
+      { key: 'cid', nginx: '$tracing__rid_high', doc: 'upstream CLIENT span id: the parent id injected upstream (the regex run for sid set it)' },
+      { key: 'fl', nginx: '$tracing_flags', doc: 'W3C trace flags we propagated, 2 hex' },
+      { key: 'bad', nginx: '$tracing_rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
+      { key: 'pid', nginx: '$tracing_parent_id', doc: 'parent span id from the trusted incoming context, or empty', byMode: true },
+      { key: 'ltid', nginx: '$tracing_link_trace_id', doc: 'distrusted incoming trace id, kept as a span link', byMode: true },
+      { key: 'lsid', nginx: '$tracing_link_span_id', doc: 'distrusted incoming span id, kept as a span link', byMode: true },
+      { key: 'fmt', nginx: '$tracing_incoming_format', doc: 'format the incoming context came in: w3c, b3, b3multi, jaeger or empty', byMode: true },
+      { key: 'err', nginx: '$tracing_error', doc: 'error code when our njs code failed and fell back, or config for an invalid knob; else empty', byMode: true },
+      // Last: a valid tracestate may hold spaces (escape=json takes care of the rest).
+      { key: 'tst', nginx: '$tracing_tracestate', doc: 'tracestate we propagated (validated, at most 512 bytes)', byMode: true },
+    ],
+  },
+  {
+    key: 't',
+    separator: ' ',
+    parts: [
+      { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
+      { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
+      { key: 'ust', nginx: '$tracing_upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
+    ],
+  },
+  {
+    key: 'n',
+    separator: ' ',
+    parts: [
+      { key: 'st', nginx: '$status', doc: 'response status' },
+      { key: 'sch', nginx: '$scheme', doc: 'http or https' },
+      { key: 'pv', nginx: '$server_protocol', doc: 'HTTP/1.0, HTTP/1.1, HTTP/2.0' },
+      { key: 'spt', nginx: '$server_port', doc: 'server port' },
+      { key: 'cpt', nginx: '$remote_port', doc: 'client port' },
+      { key: 'rqb', nginx: '$request_length', doc: 'request size in bytes (line, headers, body)' },
+      { key: 'rsb', nginx: '$bytes_sent', doc: 'response size in bytes (headers and body)' },
+      { key: 'cip', nginx: '$remote_addr', doc: 'client address' },
+    ],
+  },
+  {
+    key: 'u',
+    separator: '|',
+    parts: [
+      { key: 'ua_st', nginx: '$upstream_status', doc: 'upstream status per attempt (nginx list syntax: ", " and " : ")' },
+      { key: 'ua_ct', nginx: '$upstream_connect_time', doc: 'upstream connect time per attempt, seconds' },
+      { key: 'ua_ht', nginx: '$upstream_header_time', doc: 'upstream time to response header per attempt, seconds' },
+      { key: 'ua_rt', nginx: '$upstream_response_time', doc: 'upstream total response time per attempt, seconds' },
+      { key: 'ua_addr', nginx: '$upstream_addr', doc: 'upstream addresses per attempt' },
+    ],
+  },
+  {
+    key: 'k',
+    separator: ' ',
+    parts: [
+      { key: 'k_ns', nginx: '$namespace', doc: 'ingress-nginx: namespace of the Ingress' },
+      { key: 'k_ing', nginx: '$ingress_name', doc: 'ingress-nginx: Ingress name' },
+      { key: 'k_svc', nginx: '$service_name', doc: 'ingress-nginx: backend Service name' },
+      { key: 'k_port', nginx: '$service_port', doc: 'ingress-nginx: backend Service port' },
+    ],
+  },
+  { key: 'meth', parts: [{ key: 'meth', nginx: '', doc: 'HTTP method', cap: { from: '$request_method', bytes: 32 } }] },
+  { key: 'host', parts: [{ key: 'host', nginx: '', doc: 'Host', cap: { from: '$host', bytes: 255 } }] },
+  { key: 'path', parts: [{ key: 'path', nginx: '', doc: 'request path as sent, no query', cap: { from: '$request_uri', bytes: 1024, stopAt: '?' } }] },
+  { key: 'ua', parts: [{ key: 'ua', nginx: '', doc: 'User-Agent', cap: { from: '$http_user_agent', bytes: 256 } }] },
+  { key: 'rte', parts: [{ key: 'rte', nginx: '', doc: 'route template ($tracing_route, by default $location_path)', cap: { from: '$tracing_route', bytes: 256 } }] },
+  {
+    key: 'qry',
+    parts: [{ key: 'qry', nginx: '', doc: 'query string as sent, when $tracing_record_query is on; redacted by the sidecar', cap: { from: '$request_uri', bytes: 512, gate: '$tracing_record_query' } }],
+  },
+  {
+    key: 'rpc',
+    optional: true,
+    parts: [{ key: 'rpc', nginx: '$tracing_rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty' }],
+  },
 ] as const satisfies readonly FieldSpec[];
 
-export type RecordKey = (typeof RECORD_FIELDS)[number]['key'];
+export type FieldKey = (typeof RECORD_FIELDS)[number]['key'];
+export type RecordKey = (typeof RECORD_FIELDS)[number]['parts'][number]['key'];
 
-/** A record as it arrives: every field a string (missing ones empty). */
-export type RawRecord = { v: number } & Record<RecordKey, string>;
+/** A record's values by part key, as the parser reads them: every value a string (missing ones empty). */
+export type RawRecord = Record<RecordKey, string>;
+
+/** Every part, in the order nginx writes them. */
+export const RECORD_PARTS: readonly PartSpec[] = (RECORD_FIELDS as readonly FieldSpec[]).flatMap((field) => field.parts);
+
+/** Longest value nginx's own numbers and words take in a joined field (ids, times, sizes, statuses, words). */
+const SAFE_PART_BYTES = 64;
+
+/**
+ * Upper bound of one record in bytes: every capped value at its cap, each byte
+ * escaped to 6 ("\u0001"), the tracestate at its 512 bytes (validated
+ * before), the other values at their longest (64 bytes each, short by
+ * construction), the keys and delimiters, and room for upstream lists of
+ * ~100 attempts (nginx's own lists are bounded by proxy_next_upstream_tries).
+ * The sidecar refuses longer lines. Well inside one UDP datagram (65,507
+ * bytes): nginx's syslog sink sends a record whole, with its ~60-byte header.
+ */
+export const MAX_RECORD_BYTES = (() => {
+  const capped = RECORD_PARTS.reduce((sum, part) => sum + (part.cap?.bytes ?? 0), 0) + 512;
+  const others = RECORD_PARTS.filter((part) => !part.cap && part.key !== 'tst').length * SAFE_PART_BYTES;
+  const upstreamLists = 100 * 5 * 24;
+  return 6 * capped + others + upstreamLists + 512;
+})();

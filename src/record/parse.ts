@@ -2,7 +2,8 @@
  * Parse one span record line (from the file sink or a syslog datagram) into a
  * typed, validated SpanRecord. Never throws: bad input returns a reason.
  */
-import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_VERSION, type RawRecord } from './fields.js';
+import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type RawRecord } from './fields.js';
+import { OPTIONAL_KEYS_V1, RECORD_KEYS_V1 } from './fields-v1.js';
 import { parseUpstreamAttempts, type UpstreamAttempt } from './upstream-list.js';
 
 export interface SpanRecord {
@@ -96,6 +97,49 @@ function jsonPart(line: string): string {
   return start < 0 ? '' : line.slice(start).trimEnd();
 }
 
+/** Split a joined field into its parts; the last part takes the rest (it may hold the separator). */
+function splitParts(value: string, separator: string, count: number): string[] | null {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < count - 1; i++) {
+    const end = value.indexOf(separator, start);
+    if (end < 0) return null;
+    parts.push(value.slice(start, end));
+    start = end + separator.length;
+  }
+  parts.push(value.slice(start));
+  return parts;
+}
+
+/** Version 2: joined fields, split into the parts the rest of the parser reads by name. */
+function valuesV2(raw: Record<string, unknown>): RawRecord | [RejectCode, string] {
+  const values: Record<string, string> = {};
+  for (const field of RECORD_FIELDS as readonly FieldSpec[]) {
+    const value = raw[field.key];
+    if (value === undefined && field.optional) {
+      for (const part of field.parts) values[part.key] = '';
+      continue;
+    }
+    if (typeof value !== 'string') return ['missing_field', `field ${field.key} missing or not a string`];
+    const parts = splitParts(value, field.separator ?? '', field.parts.length);
+    if (parts === null) return ['missing_field', `field ${field.key} has fewer than ${field.parts.length} parts`];
+    field.parts.forEach((part, i) => (values[part.key] = parts[i]));
+  }
+  return values as RawRecord;
+}
+
+/** Version 1 (includes older than issue 7r): one string per value. */
+function valuesV1(raw: Record<string, unknown>): RawRecord | [RejectCode, string] {
+  const values: Record<string, string> = {};
+  for (const key of RECORD_KEYS_V1) {
+    const value = raw[key];
+    if (typeof value === 'string') values[key] = value;
+    else if (value === undefined && OPTIONAL_KEYS_V1.includes(key)) values[key] = '';
+    else return ['missing_field', `field ${key} missing or not a string`];
+  }
+  return values as RawRecord;
+}
+
 function decode(line: string): RawRecord | [RejectCode, string] {
   if (line.length > MAX_RECORD_BYTES) return ['too_long', `record longer than ${MAX_RECORD_BYTES} bytes`];
   const json = jsonPart(line);
@@ -109,14 +153,9 @@ function decode(line: string): RawRecord | [RejectCode, string] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['not_json', 'record is not a JSON object'];
   const raw = value as Record<string, unknown>;
   // Never stringify what came in: a deeply nested value would overflow the stack.
-  if (raw.v !== RECORD_VERSION) return ['version', `unsupported record version (${typeof raw.v})`];
-  for (const field of RECORD_FIELDS) {
-    const value = raw[field.key];
-    if (typeof value === 'string') continue;
-    if (value === undefined && 'optional' in field) raw[field.key] = '';
-    else return ['missing_field', `field ${field.key} missing or not a string`];
-  }
-  return raw as RawRecord;
+  if (raw.v === RECORD_VERSION) return valuesV2(raw);
+  if (raw.v === 1) return valuesV1(raw);
+  return ['version', `unsupported record version (${typeof raw.v})`];
 }
 
 export function parseRecord(line: string): ParseResult {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_RECORD_BYTES } from '../../src/record/fields.js';
+import { MAX_RECORD_BYTES, RECORD_VERSION } from '../../src/record/fields.js';
 import { parseRecord, type SpanRecord } from '../../src/record/parse.js';
 import { header, headerValues, type EchoRequest } from '../support/echo-upstream.js';
 import type { Nginx } from '../support/nginx.js';
@@ -29,7 +29,12 @@ const GRAMMARS: Array<[string, RegExp, number]> = [
 ];
 
 /** A record line with a trace id only this case uses: finding it as a record's own id would mean forgery. */
-const forgedRecord = (tid = randomBytes(16).toString('hex')) => ({ tid, line: `{"v":1,"tid":"${tid}","st":"200"}` });
+/** A forged record in the current format (RECORD_VERSION, joined fields), and one in version 1 (still read). */
+const forgedRecord = (tid = randomBytes(16).toString('hex')) => ({
+  tid,
+  // No spaces: the path cases send it raw in the request line.
+  line: `{"v":${RECORD_VERSION},"id":"${tid}","n":"200"}{"v":1,"tid":"${tid}","st":"200"}`,
+});
 
 /** Trace headers the upstream got: each at most once (header() throws on a repeat), each in its grammar. */
 function expectSpecGrammar(upstream: EchoRequest, injected: string[] = []): void {

@@ -1,18 +1,43 @@
 /**
  * The span record nginx writes for a sampled request: every attribute the
  * sidecar needs, times inside the request window, Kubernetes context, both
- * sinks.
+ * sinks; and records in version 1 (includes older than the sidecar) still read.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { boundedNginx } from '../../src/record/bounds.js';
+import { RECORD_KEYS_V1 } from '../../src/record/fields-v1.js';
+import { RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '../../src/record/fields.js';
 import { parseRecord } from '../../src/record/parse.js';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { get, recordFor, startTracedNginx, uniquePath } from './traced-nginx.js';
+import { get, recordFor, startTracedNginx, TRACED_HTTP, uniquePath } from './traced-nginx.js';
+
+/** The version 1 log_format (one JSON string per value), written with today's variables for the same values. */
+function logFormatV1(): string {
+  const nginxOf = (key: string) => {
+    const part = RECORD_PARTS.find((p) => p.key === key)!;
+    return part.nginx === '' ? boundedNginx(key) : part.nginx;
+  };
+  return `log_format tracing_span_v1 escape=json '{"v":1,${RECORD_KEYS_V1.map((key) => `"${key}":"${nginxOf(key)}"`).join(',')}}';`;
+}
+
+/** A server whose location writes version 1 records to the same file, as an include older than the sidecar would. */
+const V1_HTTP = `
+    ${logFormatV1()}
+    server {
+        listen 127.0.0.1:{{port:v1}};
+        location /v1/ {
+            include tracing-location.conf;
+            access_log {{spans}} tracing_span_v1 if=$tracing_sink_file;
+            proxy_pass http://{{upstream:echo}};
+        }
+    }
+`;
 
 describeEachRuntime('span records', (rt) => {
   let nginx: Nginx;
   beforeAll(async () => {
-    nginx = await startTracedNginx(rt);
+    nginx = await startTracedNginx(rt, { http: TRACED_HTTP + V1_HTTP });
   });
 
   it('describes the request with the HTTP semantic-convention inputs', async () => {
@@ -91,7 +116,9 @@ describeEachRuntime('span records', (rt) => {
       const path = uniquePath('default');
       await get(nginx, path);
       await recordFor(nginx, path);
-      for (const line of nginx.spanFile.lines()) expect(line.startsWith('{"v":1,')).toBe(true);
+      const mine = nginx.spanFile.lines().find((line) => line.includes(path))!;
+      expect(mine.startsWith(`{"v":${RECORD_VERSION},`)).toBe(true);
+      expect(Object.keys(JSON.parse(mine))).toEqual(['v', ...RECORD_FIELDS.map((field) => field.key)]);
     });
 
     it('sends records as syslog datagrams where $tracing_sink is udp', async () => {
@@ -99,11 +126,25 @@ describeEachRuntime('span records', (rt) => {
       const { upstream } = await get(nginx, path);
       await nginx.syslog.waitFor((all) => all.some((d) => d.text.includes(path)));
       const found = nginx.syslog.texts().find((text) => text.includes(path))!;
-      expect(found).toMatch(/^<190>\w{3} [ \d]\d \d\d:\d\d:\d\d njs_tracing: \{"v":1,/);
+      expect(found).toMatch(/^<190>\w{3} [ \d]\d \d\d:\d\d:\d\d njs_tracing: \{"v":2,/);
       const parsed = parseRecord(found);
       expect(parsed.ok).toBe(true);
       if (parsed.ok) expect(upstream!.headers.find(([n]) => n === 'traceparent')![1]).toContain(parsed.record.clientSpanId);
       expect(nginx.spanFile.lines().some((line) => line.includes(path))).toBe(false);
     });
+  });
+
+  it('still reads version 1 records, written by includes older than the sidecar, into the same span record', async () => {
+    const path = uniquePath('v1');
+    const response = await fetch(nginx.url(path, 'v1'), { headers: { 'user-agent': 'probe/1.0', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } });
+    expect(response.status).toBe(200);
+    const record = await recordFor(nginx, path);
+    const line = nginx.spanFile.lines().find((l) => l.includes(path))!;
+    expect(line.startsWith('{"v":1,"tid":')).toBe(true);
+    expect(record).toMatchObject({
+      traceId: 'a'.repeat(32), parentSpanId: 'b'.repeat(16), traceFlags: 1, incomingFormat: 'w3c', method: 'GET', path,
+      userAgent: 'probe/1.0', status: 200, serverPort: nginx.port('v1'), error: '', rejectedHeaders: [],
+    });
+    expect(record.upstream.map((a) => a.status)).toEqual([200]);
   });
 });

@@ -65,7 +65,7 @@ describeEachRuntime('backend trouble while records keep coming', (runtime) => {
     const port = otlp.port;
     sidecar = await start({ NJS_TRACING_FILE_MAX_BACKLOG_BYTES: '65536' });
     await otlp.stop();
-    const sent = await load(nginx, 1500); // about 900 KB of records behind a 400-span queue
+    const sent = await load(nginx, 2500); // about 1 MB of records (~420 bytes each) behind a 400-span queue
     await sleep(2000);
     const skipped = await sidecar.metricValue('njs_tracing_file_skipped_bytes_total');
     expect(skipped).toBeGreaterThan(500_000);

@@ -1,11 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { RECORD_FIELDS, RECORD_VERSION } from '../../src/record/fields.js';
+import { renderKnobChecks } from '../../src/conf/fragments/knobs.js';
+import { renderBounds } from '../../src/record/bounds.js';
+import { BY_MODE_KEY, fastKeys, KNOWN } from '../../src/record/by-mode.js';
+import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '../../src/record/fields.js';
 import { renderLogFormat } from '../../src/record/log-format.js';
 import { parseRecord } from '../../src/record/parse.js';
 import { parseUpstreamAttempts } from '../../src/record/upstream-list.js';
+import { recordLine, recordLineV1, type RecordOverrides } from '../sidecar/support/records.js';
 
-/** A record as nginx 1.22 wrote it for a retried request. */
+/** Values of a retried request, by part (RawRecord) key. */
+const VALUES = {
+  tid: '0af7651916cd43dd8448eb211c80319c', sid: 'fd5d782cd7dc1ae2', pid: 'b7ad6b7169203331', cid: '7ab5c92e2f385c96',
+  fl: '01', tst: 'congo=t61', ltid: '', lsid: '', fmt: 'w3c', bad: 'b3,uber-trace-id', end: '1795565156.084',
+  ust: '1795565155.970', dur: '0.120', meth: 'GET', sch: 'http', host: 'shop.example', path: '/cart/42', qry: '',
+  rte: '/cart', st: '200', cip: '10.1.2.3', cpt: '32824', spt: '80', ua: 'curl/7.88.1', pv: 'HTTP/1.1', rqb: '149',
+  rsb: '207', ua_addr: '10.0.0.1:8080, 10.0.0.2:8080', ua_st: '502, 200', ua_ct: '0.001, 0.002', ua_ht: '0.010, 0.050',
+  ua_rt: '0.011, 0.090', k_ns: 'shop', k_ing: 'web', k_svc: 'cart', k_port: '8080', err: '', rpc: '',
+};
+
+/** The record as nginx writes it (version 2: safe values joined, client values a field each). */
 const NGINX_LINE =
+  '{"v":2,"id":"0af7651916cd43dd8448eb211c80319c fd5d782cd7dc1ae2 7ab5c92e2f385c96 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
+  '"t":"1795565156.084 0.120 1795565155.970","n":"200 http HTTP/1.1 80 32824 149 207 10.1.2.3",' +
+  '"u":"502, 200|0.001, 0.002|0.010, 0.050|0.011, 0.090|10.0.0.1:8080, 10.0.0.2:8080","k":"shop web cart 8080",' +
+  '"meth":"GET","host":"shop.example","path":"/cart/42","ua":"curl/7.88.1","rte":"/cart","qry":"","rpc":""}';
+
+/** The same request as nginx 1.22 wrote it with the includes before issue 7r (version 1). */
+const NGINX_LINE_V1 =
   '{"v":1,"tid":"0af7651916cd43dd8448eb211c80319c","sid":"fd5d782cd7dc1ae2","pid":"b7ad6b7169203331",' +
   '"cid":"7ab5c92e2f385c96","fl":"01","tst":"congo=t61","ltid":"","lsid":"","fmt":"w3c","bad":"b3,uber-trace-id",' +
   '"end":"1795565156.084","ust":"1795565155.970","dur":"0.120","meth":"GET","sch":"http","host":"shop.example","path":"/cart/42",' +
@@ -14,7 +35,10 @@ const NGINX_LINE =
   '"ua_ct":"0.001, 0.002","ua_ht":"0.010, 0.050","ua_rt":"0.011, 0.090","k_ns":"shop","k_ing":"web",' +
   '"k_svc":"cart","k_port":"8080","err":""}';
 
-const mutate = (changes: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(NGINX_LINE), ...changes });
+/** The record with some values changed (by part key), as nginx would join them. */
+const mutate = (changes: RecordOverrides) => recordLine({ ...VALUES, ...changes });
+/** The record with JSON fields changed or removed (undefined). */
+const mutateJson = (changes: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(NGINX_LINE), ...changes });
 
 describe('parseRecord', () => {
   it('reads every field of a record nginx wrote', () => {
@@ -44,6 +68,31 @@ describe('parseRecord', () => {
     ]);
   });
 
+  it('is what the test support builds from the same values', () => {
+    expect(mutate({})).toBe(NGINX_LINE);
+  });
+
+  it('reads a version 1 record (includes older than the sidecar) into the same span record', () => {
+    const v1 = parseRecord(NGINX_LINE_V1);
+    expect(v1).toEqual(parseRecord(NGINX_LINE));
+    expect(parseRecord(recordLineV1({ ...VALUES, rpc: 'grpc:14' }))).toEqual(parseRecord(mutate({ rpc: 'grpc:14' })));
+  });
+
+  it('keeps a separator inside the last part of a joined field', () => {
+    const result = parseRecord(mutate({ ua_addr: 'up|stream', k_port: 'http web', tst: 'a=b c,d=e' }));
+    expect(result.ok && result.record.upstream[0].address).toBe('up|stream');
+    expect(result.ok && result.record.kubernetes.servicePort).toBe('http web');
+    expect(result.ok && result.record.traceState).toBe('a=b c,d=e');
+  });
+
+  it('reads "-" (a variable nginx found no value for) as empty in every part', () => {
+    const result = parseRecord(mutate({ pid: '-', ltid: '-', lsid: '-', fmt: '-', bad: '-', err: '-', ust: '-', cip: '-', k_ns: '-' }));
+    expect(result.ok && result.record).toMatchObject({
+      parentSpanId: '', link: null, incomingFormat: '', rejectedHeaders: [], error: '', upstreamStartMs: null, clientAddress: '',
+      kubernetes: { namespace: '' },
+    });
+  });
+
   it('reads a record behind a syslog header', () => {
     expect(parseRecord(`<190>Nov 25 00:05:56 njs_tracing: ${NGINX_LINE}`).ok).toBe(true);
   });
@@ -60,9 +109,12 @@ describe('parseRecord', () => {
     ['notJson', 'hello'],
     ['truncatedJson', NGINX_LINE.slice(0, 200)],
     ['arrayNotObject', '[1,2]'],
-    ['wrongVersion', mutate({ v: 2 })],
-    ['missingField', mutate({ tid: undefined })],
-    ['numberField', mutate({ st: 200 })],
+    ['wrongVersion', mutateJson({ v: 3 })],
+    ['missingField', mutateJson({ id: undefined })],
+    ['numberField', mutateJson({ n: 200 })],
+    ['missingPart', mutateJson({ t: '1795565156.084 0.120' })],
+    ['v1MissingField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), tid: undefined })],
+    ['v1NumberField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), st: 200 })],
     ['traceIdAllZeros', mutate({ tid: '0'.repeat(32) })],
     ['traceIdUppercase', mutate({ tid: '0AF7651916CD43DD8448EB211C80319C' })],
     ['spanIdShort', mutate({ sid: 'abc' })],
@@ -72,7 +124,7 @@ describe('parseRecord', () => {
     ['halfALink', mutate({ ltid: '11111111111111111111111111111111' })],
     ['statusWord', mutate({ st: 'OK' })],
     ['durationNegative', mutate({ dur: '-1' })],
-    ['oversized', mutate({ ua: 'x'.repeat(30000) })],
+    ['oversized', mutate({ ua: 'x'.repeat(MAX_RECORD_BYTES) })],
   ])('rejects %s with a reason', (_name, line) => {
     const result = parseRecord(line);
     expect(result.ok).toBe(false);
@@ -80,10 +132,11 @@ describe('parseRecord', () => {
   });
 
   it.each([
-    ['too_long', 'x'.repeat(30000)],
+    ['too_long', 'x'.repeat(MAX_RECORD_BYTES + 1)],
     ['not_json', '{"v":1,'],
-    ['version', mutate({ v: 2 })],
-    ['missing_field', mutate({ ust: undefined })],
+    ['version', mutateJson({ v: 0 })],
+    ['missing_field', mutateJson({ t: undefined })],
+    ['missing_field', mutateJson({ k: 'shop web' })],
     ['bad_id', mutate({ sid: 'x' })],
     ['bad_flags', mutate({ fl: 'zz' })],
     ['bad_time', mutate({ end: 'soon' })],
@@ -98,7 +151,7 @@ describe('parseRecord', () => {
   });
 
   it('keeps hostile text as data: quotes, newlines and a forged record in a user agent', () => {
-    const hostile = 'x"}\n{"v":1,"tid":"ffffffffffffffffffffffffffffffff"';
+    const hostile = 'x"}\n{"v":2,"id":"ffffffffffffffffffffffffffffffff 1 2"';
     const line = mutate({ ua: hostile });
     const result = parseRecord(line);
     expect(result.ok && result.record.userAgent).toBe(hostile);
@@ -122,10 +175,66 @@ describe('parseUpstreamAttempts', () => {
 });
 
 describe('renderLogFormat', () => {
-  it('writes the version and every field as a JSON string with escape=json', () => {
+  it('writes the version and every part, joined per field, as JSON strings with escape=json', () => {
     const format = renderLogFormat();
-    expect(format).toMatch(/^log_format tracing_span escape=json\n/);
+    expect(format).toMatch(/log_format tracing_span escape=json\n/);
     expect(format).toContain(`{"v":${RECORD_VERSION},`);
-    for (const field of RECORD_FIELDS) expect(format).toContain(`"${field.key}":"${field.nginx}"`);
+    for (const field of RECORD_FIELDS) expect(format).toContain(`"${field.key}":"`);
+    for (const part of RECORD_PARTS) if (part.nginx !== '' && !part.byMode) expect(format).toContain(part.nginx);
+    for (const part of RECORD_PARTS) if (part.nginx === '') expect(format).toContain(`$tracing__cap_${part.key}`);
+    expect(format).toContain('$tracing__record_ctx');
+  });
+});
+
+describe('the bounds of client values', () => {
+  it('renders every cap declared in fields.ts into the map nginx runs', () => {
+    const bounds = renderBounds();
+    const capped = RECORD_PARTS.filter((part) => part.cap);
+    expect(capped.map((part) => part.key)).toEqual(['meth', 'host', 'path', 'ua', 'rte', 'qry']);
+    expect(bounds).toContain('(?(<tracing__cap_on>)');
+    for (const part of capped) expect(bounds).toContain(`(?<tracing__cap_${part.key}>`);
+    for (const part of capped) expect(bounds).toMatch(new RegExp(`tracing__cap_${part.key}>[^)]*\\{0,${part.cap!.bytes}\\}\\+\\)`));
+  });
+
+  it('counts every capped value, escaped, within MAX_RECORD_BYTES', () => {
+    const capped = RECORD_PARTS.reduce((sum, part) => sum + (part.cap?.bytes ?? 0), 0);
+    expect(6 * (capped + 512)).toBeLessThan(MAX_RECORD_BYTES);
+  });
+
+  it('keeps the largest record, with its syslog header, inside one UDP datagram', () => {
+    expect(MAX_RECORD_BYTES + '<190>Nov 24 23:59:59 njs_tracing: '.length).toBeLessThan(65_507);
+  });
+});
+
+describe('the record context by mode', () => {
+  /** The $tracing_error map as nginx reads it: its key, exact entries, then regexes in order. */
+  const errorMap = () => {
+    const block = renderKnobChecks().split('\nmap ').find((b) => b.includes(' $tracing_error {'))!;
+    const [head, ...lines] = block.split('\n');
+    const entries = lines.map((l) => /^ {4}("[^"]*"|\S+) (\S+);$/.exec(l)).filter((m) => m !== null).map((m) => [m![1].replace(/^"|"$/g, ''), m![2].replace(/^"|"$/g, '')]);
+    return { key: head.replace(/ \$tracing_error \{$/, '').replace(/^"|"$/g, ''), entries };
+  };
+  const errorFor = (key: string) => {
+    const { entries } = errorMap();
+    const exact = entries.find(([k]) => k === key);
+    if (exact) return exact[1];
+    for (const [k, v] of entries) {
+      if (k.startsWith('~*') && new RegExp(k.slice(2), 'i').test(key)) return v;
+      if (k.startsWith('~') && !k.startsWith('~*') && new RegExp(k.slice(1)).test(key)) return v;
+    }
+    return entries.find(([k]) => k === 'default')![1];
+  };
+
+  it("is keyed on the knob check's own key", () => {
+    expect(BY_MODE_KEY).toBe(errorMap().key);
+  });
+
+  it('writes err empty only where the knob check says so', () => {
+    for (const mode of Object.keys(KNOWN)) for (const key of fastKeys(mode)) expect(errorFor(key), key).toBe('');
+    expect(errorFor('root|yesonfileoffoff:w3c:w3c:1')).toBe('config');
+  });
+
+  it('keeps its keys short enough for a 64-byte hash bucket', () => {
+    for (const mode of Object.keys(KNOWN)) for (const key of fastKeys(mode)) expect(key.length, key).toBeLessThan(47);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { renderKnobs } from '../../contract/knobs.js';
 import { renderPolicyConf } from '../../k8s/policy-conf.js';
+import { renderBounds } from '../../record/bounds.js';
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
 import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
@@ -18,6 +19,7 @@ import { renderSampling, renderSamplingTable } from './sampling.js';
 
 export const FRAGMENTS: Record<string, () => string> = {
   LOG_FORMAT: renderLogFormat,
+  RECORD_BOUNDS: renderBounds,
   SINKS: renderSinks,
   KNOBS: renderKnobs,
   POLICY_MAPS: renderPolicyConf,

@@ -1,8 +1,10 @@
 /**
- * Span record lines as NGINX writes them (every value a JSON string), built
- * from RECORD_FIELDS so they follow the shared format.
+ * Span record lines as NGINX writes them (every field a JSON string, values
+ * joined as RECORD_FIELDS says), built from the table so they follow the
+ * shared format; and version 1 lines, as older includes wrote them.
  */
-import { RECORD_FIELDS, RECORD_VERSION, type RecordKey } from '../../../src/record/fields.js';
+import { RECORD_KEYS_V1 } from '../../../src/record/fields-v1.js';
+import { RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type RecordKey } from '../../../src/record/fields.js';
 
 export type RecordOverrides = Partial<Record<RecordKey, string>>;
 
@@ -60,11 +62,21 @@ const DEFAULTS: Record<RecordKey, string> = {
   rpc: '',
 };
 
+const value = (overrides: RecordOverrides, key: RecordKey): string => overrides[key] ?? DEFAULTS[key];
+
 /** One record line (no newline). */
 export function recordLine(overrides: RecordOverrides = {}): string {
-  const values: Record<string, string | number> = { v: RECORD_VERSION };
-  for (const field of RECORD_FIELDS) values[field.key] = overrides[field.key] ?? DEFAULTS[field.key];
-  return JSON.stringify(values);
+  const fields: Record<string, string | number> = { v: RECORD_VERSION };
+  for (const field of RECORD_FIELDS as readonly FieldSpec[])
+    fields[field.key] = field.parts.map((part) => value(overrides, part.key as RecordKey)).join(field.separator ?? '');
+  return JSON.stringify(fields);
+}
+
+/** The same values as a version 1 record (one JSON string per value). */
+export function recordLineV1(overrides: RecordOverrides = {}): string {
+  const fields: Record<string, string | number> = { v: 1 };
+  for (const key of RECORD_KEYS_V1) fields[key] = value(overrides, key);
+  return JSON.stringify(fields);
 }
 
 /** The same record as NGINX's syslog sink sends it: "<PRI>timestamp tag: json". */
