@@ -32,7 +32,7 @@ export const KNOWN: Record<string, Record<string, string>> = {
 const TRUST = ['on', 'off'];
 const SINKS = ['file', 'udp'];
 const ON_OFF = ['off', 'on'];
-const HEADERS_INJECT = ['w3c:w3c', 'all:w3c'];
+const HEADERS_INJECT = ['w3c:w3c', 'all:w3c', 'all:w3c,b3', 'all:same'];
 export const BY_MODE_KEY =
   '$tracing_mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing_headers:$tracing_inject:$tracing__sampler_valid';
 
