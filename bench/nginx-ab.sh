@@ -222,7 +222,7 @@ proxy_conf() {
   if [[ $variant == B && -z ${AA:-} ]]; then
     trace="include tracing-location.conf;"
     # A deployment that takes b3 in sends it on too: the B3/Jaeger header lines are in
-    # the add-on include (it sets \$tracing_headers all), which also strips distrusted ones.
+    # the add-on include (it sets \$tracing__headers all), which also strips distrusted ones.
     njs='set $tracing_extract "w3c,b3"; set $tracing_inject "w3c,b3"; include tracing-location-formats.conf;'
     njsw3c='set $tracing_extract "w3c,b3";'
     udp='set $tracing_sink udp;'

@@ -76,7 +76,7 @@ var CHECKED_ONLY = [
 ];
 function injectValid(read) {
   const inject = read("tracing_inject");
-  return inject === "w3c" || read("tracing_headers") === "all" && INJECT_LIST_RE.test(inject);
+  return inject === "w3c" || read("tracing__headers") === "all" && INJECT_LIST_RE.test(inject);
 }
 function formatList(value) {
   const names = value.split(",");

@@ -14,7 +14,7 @@ export const SYSLOG_TAG = 'njs_tracing';
 
 export function renderSinks(): string {
   return [
-    `access_log ${DEFAULT_SINK_FILE} ${LOG_FORMAT_NAME} buffer=64k flush=1s if=$tracing_sink_file;`,
-    `access_log syslog:server=${DEFAULT_SINK_UDP},facility=local7,tag=${SYSLOG_TAG},severity=info,nohostname ${LOG_FORMAT_NAME} if=$tracing_sink_udp;`,
+    `access_log ${DEFAULT_SINK_FILE} ${LOG_FORMAT_NAME} buffer=64k flush=1s if=$tracing__sink_file;`,
+    `access_log syslog:server=${DEFAULT_SINK_UDP},facility=local7,tag=${SYSLOG_TAG},severity=info,nohostname ${LOG_FORMAT_NAME} if=$tracing__sink_udp;`,
   ].join('\n');
 }

@@ -25,8 +25,8 @@ function notAllZeros(stop: string): string {
 // TRACEPARENT_00 with named captures; the low flags digit is kept apart (its
 // two bits are read by a map).
 export const TRACEPARENT_00 =
-  `^${w3c.OWS}00-${named('tracing_tp_trace', w3c.TRACE_ID)}-${named('tracing_tp_parent', w3c.PARENT_ID)}` +
-  `-[0-9a-f]${named('tracing_tp_flag', '[0-9a-f]')}${w3c.OWS}${END}`;
+  `^${w3c.OWS}00-${named('tracing__tp_trace', w3c.TRACE_ID)}-${named('tracing__tp_parent', w3c.PARENT_ID)}` +
+  `-[0-9a-f]${named('tracing__tp_flag', '[0-9a-f]')}${w3c.OWS}${END}`;
 // Any other version that may be valid: njs parses it (future fields).
 export const TRACEPARENT_OTHER_VERSION = `^${w3c.OWS}(?!00)${w3c.VERSION}-`;
 

@@ -1,8 +1,8 @@
 /**
- * The values of $tracing_mode: which path computes this request's context.
+ * The values of $tracing__mode: which path computes this request's context.
  * "off" (not traced) and "js" (njs decides) aside, every mode is native; the
  * specific ones let each field map name its source in one lookup, "native"
- * reads the fields through the winner maps. Every map keyed on $tracing_mode
+ * reads the fields through the winner maps. Every map keyed on $tracing__mode
  * lists the modes it treats specially and falls back (default) to the
  * generic variables, so a mode added here stays correct everywhere.
  */

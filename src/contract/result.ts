@@ -18,16 +18,16 @@ export interface ResultField {
 }
 
 export const RESULT_FIELDS: ResultField[] = [
-  { name: 'trace', variable: '$tracing_js_trace_id', pattern: '[0-9a-f]{32}', empty: '$request_id' },
-  { name: 'parent', variable: '$tracing_js_parent_id', pattern: '[0-9a-f]{16}', empty: '' },
-  { name: 'flags', variable: '$tracing_js_flags', pattern: '[0-9a-f]{2}', empty: '02' },
-  { name: 'link_trace', variable: '$tracing_js_link_trace_id', pattern: '[0-9a-f]{32}', empty: '' },
-  { name: 'link_span', variable: '$tracing_js_link_span_id', pattern: '[0-9a-f]{16}', empty: '' },
-  { name: 'format', variable: '$tracing_js_format', pattern: '[a-z0-9]+', empty: '' },
-  { name: 'rejected', variable: '$tracing_js_rejected', pattern: '[a-z0-9,-]+[a-z0-9]', empty: '' },
-  { name: 'debug', variable: '$tracing_js_debug', pattern: '[01]', empty: '0' },
+  { name: 'trace', variable: '$tracing__js_trace_id', pattern: '[0-9a-f]{32}', empty: '$request_id' },
+  { name: 'parent', variable: '$tracing__js_parent_id', pattern: '[0-9a-f]{16}', empty: '' },
+  { name: 'flags', variable: '$tracing__js_flags', pattern: '[0-9a-f]{2}', empty: '02' },
+  { name: 'link_trace', variable: '$tracing__js_link_trace_id', pattern: '[0-9a-f]{32}', empty: '' },
+  { name: 'link_span', variable: '$tracing__js_link_span_id', pattern: '[0-9a-f]{16}', empty: '' },
+  { name: 'format', variable: '$tracing__js_format', pattern: '[a-z0-9]+', empty: '' },
+  { name: 'rejected', variable: '$tracing__js_rejected', pattern: '[a-z0-9,-]+[a-z0-9]', empty: '' },
+  { name: 'debug', variable: '$tracing__js_debug', pattern: '[01]', empty: '0' },
   // A missing line means the njs step failed before it could answer.
-  { name: 'error', variable: '$tracing_js_error', pattern: '[a-z_]+', empty: '', missing: 'no_result' },
+  { name: 'error', variable: '$tracing__js_error', pattern: '[a-z_]+', empty: '', missing: 'no_result' },
   // Last: its values may hold spaces.
-  { name: 'tracestate', variable: '$tracing_js_tracestate', pattern: '[^-].*', empty: '' },
+  { name: 'tracestate', variable: '$tracing__js_tracestate', pattern: '[^-].*', empty: '' },
 ];

@@ -5,7 +5,7 @@
  * controller-wide setting). The knob maps define the knob variables
  * themselves: nginx lets a later map (like a later js_var) take over a
  * variable that tracing-http.conf declared with js_var, and `set` in a
- * location still overrides it. (A `js_var $tracing_X $tracing_policy_X;`
+ * location still overrides it. (A `js_var $tracing_X $tracing__policy_X;`
  * per knob would do the same through one more complex value per knob:
  * 6,600 instead of 3,400 instructions per request, bench/README.md.) The entries
  * come from files the sidecar writes (render-maps.ts); `include` with a glob
@@ -38,12 +38,12 @@ export function renderPolicyConf(dir: string = DEFAULT_POLICY_DIR, defaults: Par
     return /^[A-Za-z0-9_.,$/]+$/.test(text) ? text : `"${text}"`;
   };
   return [
-    'map "$namespace/$ingress_name" $tracing_policy {',
+    'map "$namespace/$ingress_name" $tracing__policy {',
     '    default "";',
     `    include ${current}/ingresses*.map;`,
     '}',
     ...POLICY_KNOBS.flatMap((knob) => [
-      `map $tracing_policy $tracing_${knob.id} {`,
+      `map $tracing__policy $tracing_${knob.id} {`,
       `    default ${value(knob.id)};`,
       `    include ${current}/${knob.id}*.map;`,
       '}',

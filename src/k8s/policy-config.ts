@@ -10,7 +10,7 @@ export interface PolicyConfig {
   dir: string;
   /** nginx's pid file; null = find the "nginx: master process" in /proc. */
   nginxPidFile: string | null;
-  /** `$tracing_headers` in the controller's locations: `all` with tracing-location-formats.conf. */
+  /** `$tracing__headers` in the controller's locations: `all` with tracing-location-formats.conf. */
   headers: 'w3c' | 'all';
   /** nginx map_hash_bucket_size (ingress-nginx ConfigMap map-hash-bucket-size). */
   mapHashBucketSize: number;

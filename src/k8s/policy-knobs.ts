@@ -31,7 +31,7 @@ export interface PolicyKnob {
 }
 
 export interface KnobContext {
-  /** `$tracing_headers` in the controller's locations: `all` when tracing-location-formats.conf is included. */
+  /** `$tracing__headers` in the controller's locations: `all` when tracing-location-formats.conf is included. */
   headers: 'w3c' | 'all';
 }
 
@@ -39,7 +39,7 @@ export interface KnobContext {
 export const MAX_VALUE_LENGTH = 256;
 
 /** A baseline every knob accepts, so readKnobs judges only the knob under test. */
-const VALID_BASELINE: Record<Exclude<KnobName, 'tracing_headers'>, string> = {
+const VALID_BASELINE: Record<Exclude<KnobName, 'tracing__headers'>, string> = {
   tracing_enabled: 'on',
   tracing_extract: 'w3c',
   tracing_inject: 'w3c',
@@ -54,7 +54,7 @@ const VALID_BASELINE: Record<Exclude<KnobName, 'tracing_headers'>, string> = {
 /** True when the njs code takes `value` for `knob` (and so do the native maps, which follow the same rules). */
 function njsAccepts(knob: KnobName, value: string, context: KnobContext): boolean {
   const read = (name: KnobName | 'request_id'): string =>
-    name === knob ? value : name === 'tracing_headers' ? context.headers : name === 'request_id' ? '' : VALID_BASELINE[name];
+    name === knob ? value : name === 'tracing__headers' ? context.headers : name === 'request_id' ? '' : VALID_BASELINE[name];
   return !readKnobs(read).invalid.includes(knob);
 }
 

@@ -1,6 +1,6 @@
 /**
  * njs entry point: only the handlers nginx calls. Built into njs/tracing.js.
- * tracing-http.conf: js_set $tracing_js_result njs_tracing.context;
+ * tracing-http.conf: js_set $tracing__js_result njs_tracing.context;
  */
 import { computeContext } from './handler.js';
 

@@ -15,7 +15,7 @@ export type KnobName =
   | 'tracing_sink'
   | 'tracing_record_query'
   | 'tracing_traceresponse'
-  | 'tracing_headers';
+  | 'tracing__headers';
 
 export type VariableReader = (name: KnobName | 'request_id') => string;
 
@@ -56,7 +56,7 @@ export const RATIO_RE = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/;
 
 /**
  * Knobs that nginx applies natively (tracing-http.conf); njs only checks them
- * so an invalid value is reported, with the same rules as $tracing_error.
+ * so an invalid value is reported, with the same rules as $tracing__error.
  */
 const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
   ['tracing_enabled', ON_OFF_RE],
@@ -68,7 +68,7 @@ const CHECKED_ONLY: Array<[KnobName, RegExp]> = [
 /** Formats other than W3C need the header lines of tracing-location-formats.conf. */
 function injectValid(read: VariableReader): boolean {
   const inject = read('tracing_inject');
-  return inject === 'w3c' || (read('tracing_headers') === 'all' && INJECT_LIST_RE.test(inject));
+  return inject === 'w3c' || (read('tracing__headers') === 'all' && INJECT_LIST_RE.test(inject));
 }
 
 function formatList(value: string): Format[] | null {

@@ -80,15 +80,15 @@ export const RECORD_FIELDS = [
       { key: 'tid', nginx: '$tracing_trace_id', doc: 'trace id, 32 lowercase hex' },
       { key: 'sid', nginx: '$tracing__rid$tracing__rid_low', doc: 'ingress SERVER span id, 16 hex' },
       { key: 'cid', nginx: '$tracing__rid_high', doc: 'upstream CLIENT span id: the parent id injected upstream (the regex run for sid set it)' },
-      { key: 'fl', nginx: '$tracing_flags', doc: 'W3C trace flags we propagated, 2 hex' },
-      { key: 'bad', nginx: '$tracing_rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
-      { key: 'pid', nginx: '$tracing_parent_id', doc: 'parent span id from the trusted incoming context, or empty', byMode: true },
-      { key: 'ltid', nginx: '$tracing_link_trace_id', doc: 'distrusted incoming trace id, kept as a span link', byMode: true },
-      { key: 'lsid', nginx: '$tracing_link_span_id', doc: 'distrusted incoming span id, kept as a span link', byMode: true },
-      { key: 'fmt', nginx: '$tracing_incoming_format', doc: 'format the incoming context came in: w3c, b3, b3multi, jaeger or empty', byMode: true },
-      { key: 'err', nginx: '$tracing_error', doc: 'error code when our njs code failed and fell back, or config for an invalid knob; else empty', byMode: true },
+      { key: 'fl', nginx: '$tracing__flags', doc: 'W3C trace flags we propagated, 2 hex' },
+      { key: 'bad', nginx: '$tracing__rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
+      { key: 'pid', nginx: '$tracing__parent_id', doc: 'parent span id from the trusted incoming context, or empty', byMode: true },
+      { key: 'ltid', nginx: '$tracing__link_trace_id', doc: 'distrusted incoming trace id, kept as a span link', byMode: true },
+      { key: 'lsid', nginx: '$tracing__link_span_id', doc: 'distrusted incoming span id, kept as a span link', byMode: true },
+      { key: 'fmt', nginx: '$tracing__incoming_format', doc: 'format the incoming context came in: w3c, b3, b3multi, jaeger or empty', byMode: true },
+      { key: 'err', nginx: '$tracing__error', doc: 'error code when our njs code failed and fell back, or config for an invalid knob; else empty', byMode: true },
       // Last: a valid tracestate may hold spaces (escape=json takes care of the rest).
-      { key: 'tst', nginx: '$tracing_tracestate', doc: 'tracestate we propagated (validated, at most 512 bytes)', byMode: true },
+      { key: 'tst', nginx: '$tracing__tracestate', doc: 'tracestate we propagated (validated, at most 512 bytes)', byMode: true },
     ],
   },
   {
@@ -97,7 +97,7 @@ export const RECORD_FIELDS = [
     parts: [
       { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
       { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
-      { key: 'ust', nginx: '$tracing_upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
+      { key: 'ust', nginx: '$tracing__upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
     ],
   },
   {
@@ -147,7 +147,7 @@ export const RECORD_FIELDS = [
   {
     key: 'rpc',
     optional: true,
-    parts: [{ key: 'rpc', nginx: '$tracing_rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty' }],
+    parts: [{ key: 'rpc', nginx: '$tracing__rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty' }],
   },
 ] as const satisfies readonly FieldSpec[];
 

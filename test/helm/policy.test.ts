@@ -78,7 +78,7 @@ describeWithHelm('helm chart: per-Ingress policy', () => {
   it('mode "off" (the default): no maps, no policy settings for the sidecar, no startup probe', async () => {
     const manifests = await template(chart, TRACING_ONLY);
     const http = controllerConfig(manifests)['http-snippet'];
-    expect(http).not.toContain('$tracing_policy');
+    expect(http).not.toContain('$tracing__policy');
     expect(http).toMatch(/js_var \$tracing_sampler parentbased_traceidratio;/);
     const sidecar = sidecarOf(manifests);
     expect(Object.keys(envOf(sidecar)).filter((name) => name.startsWith('NJS_TRACING_POLICY_'))).toEqual([]);

@@ -28,7 +28,7 @@ const V1_HTTP = `
         listen 127.0.0.1:{{port:v1}};
         location /v1/ {
             include tracing-location.conf;
-            access_log {{spans}} tracing_span_v1 if=$tracing_sink_file;
+            access_log {{spans}} tracing_span_v1 if=$tracing__sink_file;
             proxy_pass http://{{upstream:echo}};
         }
     }

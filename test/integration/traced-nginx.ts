@@ -15,7 +15,7 @@ import type { Runtime } from '../support/runtimes.js';
  * The production matrix (bench/README.md) as locations, each with a twin
  * ("-njs") that has the same knobs but an extract list spelled with spaces,
  * which only njs reads (no native key): the native path must answer exactly
- * as its twin. x-tracing-path says which path ran ($tracing_mode, internal).
+ * as its twin. x-tracing-path says which path ran ($tracing__mode, internal).
  * The sampler and ratio of mx-ratio come from request headers.
  */
 export const MATRIX: Record<string, { settings: string; njsExtract: string }> = {
@@ -40,7 +40,7 @@ export const MATRIX: Record<string, { settings: string; njsExtract: string }> = 
 
 const MATRIX_LOCATIONS: Record<string, string> = Object.fromEntries(
   Object.entries(MATRIX).flatMap(([name, { settings, njsExtract }]) => {
-    const path = 'add_header x-tracing-path $tracing_mode always;';
+    const path = 'add_header x-tracing-path $tracing__mode always;';
     return [
       [name, `${settings} ${path}`],
       [`${name}-njs`, `${settings} set $tracing_extract "${njsExtract}"; ${path}`],

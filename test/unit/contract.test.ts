@@ -157,7 +157,7 @@ describe('knob table', () => {
       read.add(name);
       return KNOBS.find((k) => k.name === name)?.default ?? 'w3c';
     });
-    const njsKnobs = [...read].filter((n) => n !== 'tracing_headers');
+    const njsKnobs = [...read].filter((n) => n !== 'tracing__headers');
     expect(njsKnobs.every((n) => KNOBS.some((k) => k.name === n)), njsKnobs.join()).toBe(true);
     // The defaults are valid in njs: no knob reported invalid.
     expect(readKnobs((name) => KNOBS.find((k) => k.name === name)?.default ?? 'w3c').invalid).toEqual([]);

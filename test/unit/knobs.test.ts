@@ -8,7 +8,7 @@ const defaults: Record<string, string> = {
   tracing_sink: 'file',
   tracing_record_query: 'off',
   tracing_traceresponse: 'off',
-  tracing_headers: 'all',
+  tracing__headers: 'all',
   tracing_extract: 'w3c',
   tracing_inject: 'w3c',
   tracing_trust_incoming: 'on',
@@ -48,7 +48,7 @@ describe('readKnobs', () => {
     ['sinkTcp', { tracing_sink: 'tcp' }, 'tracing_sink'],
     ['recordQueryYes', { tracing_record_query: 'yes' }, 'tracing_record_query'],
     ['traceresponseTrue', { tracing_traceresponse: 'true' }, 'tracing_traceresponse'],
-    ['injectB3WithoutFormatHeaders', { tracing_inject: 'b3', tracing_headers: 'w3c' }, 'tracing_inject'],
+    ['injectB3WithoutFormatHeaders', { tracing_inject: 'b3', tracing__headers: 'w3c' }, 'tracing_inject'],
   ])('falls back to the default and names the knob for %s', (_name, overrides, knob) => {
     const knobs = readKnobs(reader(overrides));
     expect(knobs.invalid).toEqual([knob]);

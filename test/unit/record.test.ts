@@ -208,12 +208,12 @@ describe('the bounds of client values', () => {
 });
 
 describe('the record context by mode', () => {
-  /** The $tracing_error map as nginx reads it: its key, exact entries, then regexes in order. */
+  /** The $tracing__error map as nginx reads it: its key, exact entries, then regexes in order. */
   const errorMap = () => {
-    const block = renderKnobChecks().split('\nmap ').find((b) => b.includes(' $tracing_error {'))!;
+    const block = renderKnobChecks().split('\nmap ').find((b) => b.includes(' $tracing__error {'))!;
     const [head, ...lines] = block.split('\n');
     const entries = lines.map((l) => /^ {4}("[^"]*"|\S+) (\S+);$/.exec(l)).filter((m) => m !== null).map((m) => [m![1].replace(/^"|"$/g, ''), m![2].replace(/^"|"$/g, '')]);
-    return { key: head.replace(/ \$tracing_error \{$/, '').replace(/^"|"$/g, ''), entries };
+    return { key: head.replace(/ \$tracing__error \{$/, '').replace(/^"|"$/g, ''), entries };
   };
   const errorFor = (key: string) => {
     const { entries } = errorMap();

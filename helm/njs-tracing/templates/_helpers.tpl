@@ -164,12 +164,12 @@ js_var default of tracing-http.conf; the sidecar writes the entries.
   (list "record_query" (include "njs-tracing.onOff" $t.recordQuery))
   (list "route" "$location_path")
 }}
-map "$namespace/$ingress_name" $tracing_policy {
+map "$namespace/$ingress_name" $tracing__policy {
     default "";
     include {{ $current }}/ingresses*.map;
 }
 {{- range $knobs }}
-map $tracing_policy $tracing_{{ index . 0 }} {
+map $tracing__policy $tracing_{{ index . 0 }} {
     default {{ index . 1 }};
     include {{ $current }}/{{ index . 0 }}*.map;
 }

@@ -35,13 +35,13 @@ export function renderIncoming(): string {
     'The state of each incoming format\'s header and the fields of a valid one.\n' +
       'Exact keys are hash lookups; nginx tries the regexes only when none matches.',
     [
-      renderMap('$http_traceparent', '$tracing_w3c_state', [
+      renderMap('$http_traceparent', '$tracing__w3c_state', [
         ['', 'none'],
         [regexKey(g.TRACEPARENT_00), 'valid'],
         [regexKey(g.TRACEPARENT_OTHER_VERSION), 'other'],
         ['default', 'invalid'],
       ], 'W3C traceparent: a version-00 value natively; another version is parsed by njs.'),
-      renderMap('$tracing_w3c_state', '$tracing__st_w', [
+      renderMap('$tracing__w3c_state', '$tracing__st_w', [
         ['none', 'n'], ['invalid', 'i'], ['valid', '$tracing__st_tracestate'], ['default', 'x'],
       ], 'A valid traceparent is used natively only with an empty or already normal tracestate.'),
       renderMap('$http_tracestate', '$tracing__ts_fast', [
@@ -52,7 +52,7 @@ export function renderIncoming(): string {
       renderMap('$http_b3', '$tracing__st_b', [['', 'n'], [regexKey(g.B3_SINGLE), 'v'], ['default', 'x']],
         'B3 single header: ids, sampling state 0/1 or none; debug and bare decisions go to njs.'),
       renderMap('$tracing__b3_t16', '$tracing__b3_trace', [['', '$tracing__b3_t32'], ['default', `${ZEROS.slice(16)}$tracing__b3_t16`]]),
-      renderMap('$tracing__b3_f', '$tracing__b3_sampling', [['1', 'sampled'], ['0', 'unsampled'], ['default', 'none']]),
+      renderMap('$tracing__b3_f', '$tracing__b3_in_sampling', [['1', 'sampled'], ['0', 'unsampled'], ['default', 'none']]),
       renderMap(g.B3_MULTI_KEY, '$tracing__st_m', [
         ['||||', 'n'], [regexKey(g.B3_MULTI), 'v'], [regexKey(g.B3_MULTI_ABSENT), 'n'], ['default', 'x'],
       ], 'B3 multi (X-B3-*): X-B3-Flags "1" (debug) goes to njs, other X-B3-Flags values are ignored.'),

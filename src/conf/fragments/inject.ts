@@ -18,10 +18,10 @@ export function renderInject(): string {
   const same: MapEntry[] = [['', 'w'], ...FORMATS.map((f): MapEntry => [f, FORMAT_LETTER[f]])];
   const spaced = FORMATS.map((f) => `$tracing__inject_spaced_${FORMAT_LETTER[f]}`).join('');
   const blocks = [
-    renderMap('$tracing_headers:$tracing_inject', '$tracing__inject_set', sets,
+    renderMap('$tracing__headers:$tracing_inject', '$tracing__inject_set', sets,
       'Letters of the formats to inject. Formats other than W3C need tracing-location-formats.conf\n' +
-        '($tracing_headers all); an invalid list injects the default, W3C.'),
-    renderMap('$tracing_incoming_format', '$tracing__inject_same', same, '"same": the format the context came in (W3C for a new trace).'),
+        '($tracing__headers all); an invalid list injects the default, W3C.'),
+    renderMap('$tracing__incoming_format', '$tracing__inject_same', same, '"same": the format the context came in (W3C for a new trace).'),
     renderMap('$tracing_inject', '$tracing__inject_spaced', [['default', spaced]]),
   ];
   for (const f of FORMATS) {
@@ -37,12 +37,12 @@ export function renderInject(): string {
     }
     keys.push([regexKey(`^1:[a-z]*${letter}`), '1']);
     keys.push(['default', '0']);
-    blocks.push(renderMap('$tracing_on:$tracing__inject_set', `$tracing_inject_${f}`, keys));
+    blocks.push(renderMap('$tracing__on:$tracing__inject_set', `$tracing__inject_${f}`, keys));
   }
   return fragment(
     'src/conf/fragments/inject.ts',
     'src/contract/extract.ts (the format names) and the inject-list rule of src/njs/knobs.ts',
-    '$tracing__inject_set: the letters of the formats to inject; $tracing_inject_w3c: 1 when this request injects W3C.',
+    '$tracing__inject_set: the letters of the formats to inject; $tracing__inject_w3c: 1 when this request injects W3C.',
     blocks.map((block) => block + '\n'),
   ).trimEnd();
 }

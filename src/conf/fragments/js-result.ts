@@ -20,7 +20,7 @@ export function renderJsResult(): string {
     } else {
       entries.push(['default', field.empty]);
     }
-    return renderMap('$tracing_js_result', field.variable, entries);
+    return renderMap('$tracing__js_result', field.variable, entries);
   });
   return fragment(
     'src/conf/fragments/js-result.ts',

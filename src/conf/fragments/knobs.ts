@@ -1,5 +1,5 @@
 /**
- * The knob-validity checks of records: $tracing_error is "config" when
+ * The knob-validity checks of records: $tracing__error is "config" when
  * a knob has a value njs would also reject (src/njs/knobs.ts: the same grammar
  * parts). Exact keys for the usual values come first, so a record of a
  * default or common configuration costs hash lookups, not regexes.
@@ -25,7 +25,7 @@ export function renderKnobChecks(): string {
       for (const sink of ['file', 'udp'])
         for (const inject of INJECTS) knobs.push([`${mode}|on${trust}${sink}offoff:${inject}:1`, '']);
   const onOff = `(${ON_OFF})`;
-  knobs.push([regexKey('^js\\|'), '$tracing_js_error']);
+  knobs.push([regexKey('^js\\|'), '$tracing__js_error']);
   knobs.push([regexKey('^off\\|'), '']);
   knobs.push([regexKey(`^(${NATIVE_MODES.join('|')})\\|${onOff}${onOff}(${SINKS})${onOff}${onOff}:(w3c:w3c|all:w3c|all:(${INJECT_LIST_SOURCE})):1$`, true), '']);
   knobs.push(['default', 'config']);
@@ -35,21 +35,21 @@ export function renderKnobChecks(): string {
     'Knob values are case-insensitive (nginx matches exact map keys so). An invalid value acts as\n' +
       'its default on both paths and the record says err=config. Checked only when a record is written.',
     [
-      renderMap('$tracing_sampler', '$tracing_sampler_kind', [...kinds, ['default', 'invalid']]),
-      renderMap('$tracing_sample_ratio', '$tracing_valid_ratio', [
+      renderMap('$tracing_sampler', '$tracing__sampler_kind', [...kinds, ['default', 'invalid']]),
+      renderMap('$tracing_sample_ratio', '$tracing__valid_ratio', [
         ['1', '1'], ['0', '1'], [regexKey(`^(${RATIO_SOURCE})$`), '1'], ['default', '0'],
       ]),
       renderMap('$tracing_sampler|$tracing_sample_ratio', '$tracing__sampler_valid',
         [...samplerValid, ['default', '$tracing__sampler_valid_general']],
         'The sampler and its ratio: one lookup for the usual pairs.'),
-      renderMap('$tracing_sampler_kind:$tracing_valid_ratio', '$tracing__sampler_valid_general', [
+      renderMap('$tracing__sampler_kind:$tracing__valid_ratio', '$tracing__sampler_valid_general', [
         ['parent:1', '1'], ['root:1', '1'], ['default', '0'],
       ]),
       renderMap(
-        '$tracing_mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing_headers:$tracing_inject:$tracing__sampler_valid',
-        '$tracing_error', knobs,
+        '$tracing__mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject:$tracing__sampler_valid',
+        '$tracing__error', knobs,
         'The record\'s err: njs reports its own; the native modes "config" when a knob is invalid. Formats\n' +
-          'other than W3C can only be injected where tracing-location-formats.conf is included ($tracing_headers all).'),
+          'other than W3C can only be injected where tracing-location-formats.conf is included ($tracing__headers all).'),
     ].map((block) => block + '\n'),
   ).trimEnd();
 }

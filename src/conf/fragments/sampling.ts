@@ -24,7 +24,7 @@ export function renderSampling(): string {
         'A new trace ($request_id, random: flag 0x02) decided by the first of its 14 low digits\n' +
           '($tracing__rid_d) against the threshold\'s ($tracing__ratio_t0); equal digits: the regexes above.'),
       renderMap('$tracing__ratio_sampled', '$tracing__ratio_root_flags_eq', [['1', '03'], ['default', '02']]),
-      renderMap('$tracing__ratio_sampled$tracing_tp_flag', '$tracing__ratio_w3c_flags', w3cFlags(),
+      renderMap('$tracing__ratio_sampled$tracing__tp_flag', '$tracing__ratio_w3c_flags', w3cFlags(),
         'A trusted W3C parent decided by the ratio (continueratio): the decision and the\n' +
           'random-trace-id bit (0x02) of its low flags digit, in one lookup.'),
     ].map((block) => block + '\n'),
