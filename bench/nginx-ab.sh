@@ -337,7 +337,7 @@ stop_proxies() {
 
 # Records in the span file / the UDP capture.
 count_file_records() { [[ -s $SPANS ]] && wc -l <"$SPANS" || echo 0; }
-count_udp_records() { grep -ao 'njs_tracing: {"v":1,' "$UDP_FILE" | wc -l || true; }
+count_udp_records() { grep -aoE 'njs_tracing: \{"v":[0-9]+,' "$UDP_FILE" | wc -l || true; }
 
 # ---------------------------------------------------------------------------
 # Checks before measuring: B traces (headers upstream, records), keepalive kept, A untraced.
@@ -372,10 +372,11 @@ check_proxies() {
   sleep 1.5 # flush=1s of the buffered span log
   n=$(count_file_records)
   ((n >= 8)) || die "$rt B: $n records in $SPANS after 9 file-sink requests"
-  grep -q '"tid":"4bf92f3577b34da6a3ce929d0e0e4736"' "$SPANS" || die "$rt B: no record for the incoming traceparent"
-  grep -q '"tid":"80f198ee56343ba864fe8b2a57d3eff7"' "$SPANS" || die "$rt B: no record for the b3 (njs) request"
-  # "err" is no longer the last field (issue 6 added "rpc" after it)
-  if grep -q '"err":"[^"]' "$SPANS"; then die "$rt B: records carry an error: $(grep -m1 '"err":"[^"]' "$SPANS" | head -c 600)"; fi
+  # read as the sidecar reads them (record version 2 joins the ids and err into one field)
+  out=$(cd "$REPO" && npx tsx bench/record-check.ts "$SPANS")
+  grep -q '^4bf92f3577b34da6a3ce929d0e0e4736 ' <<<"$out" || die "$rt B: no record for the incoming traceparent"
+  grep -q '^80f198ee56343ba864fe8b2a57d3eff7 ' <<<"$out" || die "$rt B: no record for the b3 (njs) request"
+  if grep -qv ' -$' <<<"$out"; then die "$rt B: records carry an error or are malformed: $(grep -v ' -$' <<<"$out" | sort | uniq -c | head -3)"; fi
   n=$(count_udp_records)
   ((n >= 1)) || die "$rt B: no record reached the UDP receiver"
   log "$rt: checks ok (B injects traceparent, writes file + UDP records, keeps upstream keepalive; A untraced)"
