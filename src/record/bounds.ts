@@ -13,7 +13,6 @@
  * quantifiers (nothing after them could match what they gave back) spare
  * PCRE without JIT its backtracking records: ~270 instructions on nginx 1.22.
  */
-import { renderByMode } from './by-mode.js';
 import { capVariable, RECORD_PARTS, type Cap } from './fields.js';
 
 /** The (always empty) variable whose lookup runs the regex; written before the first bounded value. */
@@ -30,7 +29,7 @@ export function boundedNginx(key: string): string {
 const capture = (key: string) => capVariable(key).slice(1);
 const GATE = 'tracing__cap_on';
 
-function renderCaps(): string {
+export function renderBounds(): string {
   const parts = capped();
   const gated = parts.filter(({ cap }) => cap.gate);
   const ungated = parts.filter(({ cap }) => !cap.gate);
@@ -58,8 +57,4 @@ function renderCaps(): string {
     '    default "";',
     '}',
   ].join('\n');
-}
-
-export function renderBounds(): string {
-  return [renderCaps(), renderByMode()].join('\n');
 }

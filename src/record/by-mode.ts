@@ -10,6 +10,7 @@
  */
 import { NATIVE_MODES } from '../contract/modes.js';
 import { RECORD_PARTS } from './fields.js';
+import { KNOB_CHECK_KEY, USUAL_INJECTS } from '../conf/fragments/knobs.js';
 import { renderMap, type MapEntry } from '../conf/fragments/render.js';
 
 export const BY_MODE_VARIABLE = '$tracing__record_ctx';
@@ -33,9 +34,7 @@ const knownFor = (mode: string): Record<string, string> => KNOWN[mode] ?? { err:
 const TRUST = ['on', 'off'];
 const SINKS = ['file', 'udp'];
 const ON_OFF = ['off', 'on'];
-const HEADERS_INJECT = ['w3c:w3c', 'all:w3c', 'all:w3c,b3', 'all:same'];
-export const BY_MODE_KEY =
-  '$tracing__mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject:$tracing__sampler_valid';
+export const BY_MODE_KEY = KNOB_CHECK_KEY;
 
 /** Keys whose values the mode says, with their err empty ($tracing_traceresponse on: the general variables; fewer keys). */
 export function fastKeys(mode: string): string[] {
@@ -43,7 +42,7 @@ export function fastKeys(mode: string): string[] {
   for (const trust of TRUST)
     for (const sink of SINKS)
       for (const query of ON_OFF)
-        for (const headers of HEADERS_INJECT) keys.push(`${mode}|on${trust}${sink}${query}off:${headers}:1`);
+        for (const headers of USUAL_INJECTS) keys.push(`${mode}|on${trust}${sink}${query}off:${headers}:1`);
   return keys;
 }
 

@@ -5,7 +5,7 @@
 import { renderKnobs } from '../../contract/knobs.js';
 import { renderPolicyConf } from '../../k8s/policy-conf.js';
 import { renderBounds } from '../../record/bounds.js';
-import { renderWriteDecision } from '../../record/by-mode.js';
+import { renderByMode, renderWriteDecision } from '../../record/by-mode.js';
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
 import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
@@ -21,6 +21,7 @@ import { renderSampling, renderSamplingTable } from './sampling.js';
 export const FRAGMENTS: Record<string, () => string> = {
   LOG_FORMAT: renderLogFormat,
   RECORD_BOUNDS: renderBounds,
+  RECORD_CONTEXT: renderByMode,
   RECORD_WRITE: renderWriteDecision,
   SINKS: renderSinks,
   KNOBS: renderKnobs,

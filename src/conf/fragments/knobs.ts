@@ -11,7 +11,11 @@ import { SAMPLERS } from '../../njs/knobs.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
 // Each key fills a 64-byte hash bucket alone (ingress-nginx's map_hash_bucket_size): few keys.
-const INJECTS = ['w3c:w3c', 'all:w3c', 'all:same', 'all:w3c,b3'];
+/** The usual "$tracing__headers:$tracing_inject" pairs, given exact keys (also by src/record/by-mode.ts). */
+export const USUAL_INJECTS = ['w3c:w3c', 'all:w3c', 'all:same', 'all:w3c,b3'];
+/** $tracing__error's key: the mode and every knob (src/record/by-mode.ts keys the record's context on it too). */
+export const KNOB_CHECK_KEY =
+  '$tracing__mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject:$tracing__sampler_valid';
 // Ratios whose validity a key states; any other valid ratio goes through the ratio map.
 const RATIOS = ['1', '0', ...COMMON_RATIOS];
 
@@ -23,7 +27,7 @@ export function renderKnobChecks(): string {
   for (const mode of NATIVE_MODES)
     for (const trust of ['on', 'off'])
       for (const sink of ['file', 'udp'])
-        for (const inject of INJECTS) knobs.push([`${mode}|on${trust}${sink}offoff:${inject}:1`, '']);
+        for (const inject of USUAL_INJECTS) knobs.push([`${mode}|on${trust}${sink}offoff:${inject}:1`, '']);
   const onOff = `(${ON_OFF})`;
   knobs.push([regexKey('^js\\|'), '$tracing__js_error']);
   knobs.push([regexKey('^off\\|'), '']);
@@ -45,9 +49,7 @@ export function renderKnobChecks(): string {
       renderMap('$tracing__sampler_kind:$tracing__valid_ratio', '$tracing__sampler_valid_general', [
         ['parent:1', '1'], ['root:1', '1'], ['default', '0'],
       ]),
-      renderMap(
-        '$tracing__mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject:$tracing__sampler_valid',
-        '$tracing__error', knobs,
+      renderMap(KNOB_CHECK_KEY, '$tracing__error', knobs,
         'The record\'s err: njs reports its own; the native modes "config" when a knob is invalid. Formats\n' +
           'other than W3C can only be injected where tracing-location-formats.conf is included ($tracing__headers all).'),
     ].map((block) => block + '\n'),
