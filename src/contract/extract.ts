@@ -33,6 +33,11 @@ export function extractLists(): Format[][] {
   return lists;
 }
 
+/** The lists whose formats stand in the order of FORMATS ("w3c,b3,jaeger", "b3multi", …; 15): the generated exact keys cover these. */
+export function extractListsInOrder(): Format[][] {
+  return extractLists().filter((list) => list.every((f, i) => i === 0 || FORMATS.indexOf(list[i - 1]) < FORMATS.indexOf(f)));
+}
+
 export type Pick = { winner: Format | 'none'; rejectedTraceparent: boolean } | 'njs';
 
 /** The outcome of one interleaved state string, as extract() would decide it. */

@@ -3,7 +3,7 @@
  * for the common ratios (src/contract/sampling.ts COMMON_RATIOS) with a W3C
  * traceparent or none; anything else falls to the general chain (extract.ts).
  */
-import { FORMATS, extractLists, stateStrings } from '../../contract/extract.js';
+import { extractListsInOrder, stateStrings } from '../../contract/extract.js';
 import { COMMON_RATIOS } from '../../contract/sampling.js';
 import type { Format } from '../../njs/propagation/types.js';
 import { regexKey, renderMap, type MapEntry } from './render.js';
@@ -56,8 +56,7 @@ const FORMAT_MODE: Record<Format, string> = { w3c: 'continue', b3: 'b3', b3multi
  */
 function otherModes(): MapEntry[] {
   const entries: MapEntry[] = [];
-  const inOrder = extractLists().filter((list) => list.every((f, i) => i === 0 || FORMATS.indexOf(list[i - 1]) < FORMATS.indexOf(f)));
-  for (const list of inOrder) {
+  for (const list of extractListsInOrder()) {
     for (const [states, p] of stateStrings(list)) {
       if (p === 'njs' || states.replace(/[wbmj]n/g, '').length > 2) continue;
       for (const trust of ['on', 'off']) {

@@ -4,7 +4,7 @@
  * keyed on one code ($tracing__out_code: per format, inject, pass through or
  * drop), so each header line costs one lookup on a cached variable.
  */
-import { FORMAT_LETTER, FORMATS, extractLists } from '../../contract/extract.js';
+import { FORMAT_LETTER, extractLists, extractListsInOrder } from '../../contract/extract.js';
 import { NATIVE_MODES } from '../../contract/modes.js';
 import type { Format } from '../../njs/propagation/types.js';
 import { renderMap, type MapEntry } from './render.js';
@@ -19,8 +19,8 @@ function tracestateOf(mode: string): string {
 
 /** Inject lists in the order of FORMATS that hold w3c: the W3C headers are injected whatever $tracing__headers. */
 function w3cLists(): string[] {
-  return extractLists()
-    .filter((list) => list[0] === 'w3c' && list.every((f, i) => i === 0 || FORMATS.indexOf(list[i - 1]) < FORMATS.indexOf(f)))
+  return extractListsInOrder()
+    .filter((list) => list[0] === 'w3c')
     .map((list) => list.join(','));
 }
 
