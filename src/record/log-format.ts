@@ -2,7 +2,7 @@
  * Render the nginx log_format that writes span records, from RECORD_FIELDS.
  * Used by the build to fill nginx-conf/tracing-http.conf.
  */
-import { RECORD_FIELDS, RECORD_VERSION, type PartSpec } from './fields.js';
+import { RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type PartSpec } from './fields.js';
 import { boundedNginx } from './bounds.js';
 import { BY_MODE_VARIABLE } from './by-mode.js';
 
@@ -11,7 +11,7 @@ export const LOG_FORMAT_NAME = 'tracing_span';
 const partNginx = (part: PartSpec): string => (part.nginx === '' ? boundedNginx(part.key) : part.nginx);
 
 export function renderLogFormat(): string {
-  const fields = RECORD_FIELDS.map((field: { key: string; parts: readonly PartSpec[]; separator?: string }) => {
+  const fields = (RECORD_FIELDS as readonly FieldSpec[]).map((field) => {
     const own = field.parts.filter((part) => !part.byMode).map(partNginx);
     const byMode = field.parts.some((part) => part.byMode) ? [BY_MODE_VARIABLE] : [];
     return `"${field.key}":"${[...own, ...byMode].join(field.separator ?? '')}"`;
