@@ -66,7 +66,21 @@ export const B3_MULTI_ABSENT = `^\\|\\|\\|\\|(?!1${END})`;
 const LOWER_HEX = '[0-9a-f]';
 const lower = (source: string) => source.split(jaeger.HEX).join(LOWER_HEX);
 export const JAEGER_NATIVE_FLAGS = `${LOWER_HEX}?[014589cd]`;
+/** The widest length of a "{1,N}" id: 32 for the trace id, 16 for the span id. */
+function widest(source: string): number {
+  return Number(/\{1,(\d+)\}$/.exec(source)![1]);
+}
+/**
+ * An id of 1..N digits, the full-width one captured apart (`${name}_full`):
+ * the usual ids are full width and need no padding (a lookup on an empty key).
+ */
+function fullOrShort(name: string, source: string): string {
+  const n = widest(source);
+  return `(?:${named(`${name}_full`, `${LOWER_HEX}{${n}}`)}|${named(name, `${LOWER_HEX}{1,${n - 1}}`)})`;
+}
+export const JAEGER_TRACE_WIDTH = widest(jaeger.TRACE_ID);
+export const JAEGER_SPAN_WIDTH = widest(jaeger.SPAN_ID);
 export const UBER_TRACE_ID =
-  `^${notAllZeros(':')}${named('tracing__j_t', lower(jaeger.TRACE_ID))}` +
-  `:${notAllZeros(':')}${named('tracing__j_s', lower(jaeger.SPAN_ID))}` +
+  `^${notAllZeros(':')}${fullOrShort('tracing__j_t', jaeger.TRACE_ID)}` +
+  `:${notAllZeros(':')}${fullOrShort('tracing__j_s', jaeger.SPAN_ID)}` +
   `:${lower(jaeger.PARENT_SPAN_ID)}:${named('tracing__j_f', JAEGER_NATIVE_FLAGS)}${END}`;

@@ -87,7 +87,7 @@ describe('native header regexes accept only what njs parses to the same fields',
 
   it('uber-trace-id', () => {
     const j = re(g.UBER_TRACE_ID);
-    const cases = ['0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331:0:1', 'abc:1:0:0', 'abc:1:0:05', 'abc:1:0:3', 'abc:1:0:03',
+    const cases = ['0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331:0:1', 'abc:1:0:0', `${'a'.repeat(31)}:${'b'.repeat(15)}:0:1`, 'abc:1:0:05', 'abc:1:0:3', 'abc:1:0:03',
       'ABC:1:0:1', 'abc%3A1%3A0%3A1', '0:1:0:1', 'abc:000:0:1', 'abc:1:0:', 'abc:1:0:100', `${'a'.repeat(33)}:1:0:1`];
     for (const value of cases) {
       const m = j.exec(value);
@@ -96,9 +96,11 @@ describe('native header regexes accept only what njs parses to the same fields',
       expect(parsed, value).not.toBeNull();
       expect(parsed.sampling).not.toBe('debug');
       expect(parsed.sampling).toBe('159d'.includes(m.groups!.tracing__j_f.slice(-1)) ? 'sampled' : 'unsampled');
-      expect(parsed.traceId.endsWith(m.groups!.tracing__j_t)).toBe(true);
+      const { tracing__j_t_full: tFull, tracing__j_t: t, tracing__j_s_full: sFull, tracing__j_s: s } = m.groups!;
+      expect(parsed.traceId).toBe(tFull ?? t.padStart(32, '0'));
+      expect(parsed.spanId).toBe(sFull ?? s.padStart(16, '0'));
     }
-    expect(cases.filter((v) => j.test(v))).toHaveLength(3);
+    expect(cases.filter((v) => j.test(v))).toHaveLength(4);
   });
 });
 
