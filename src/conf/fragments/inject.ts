@@ -2,7 +2,8 @@
  * The formats injected upstream, natively, from $tracing_inject
  * (src/contract/extract.ts lists the formats): one exact key per list.
  */
-import { FORMAT_LETTER, FORMATS, extractLists } from '../../contract/extract.js';
+import { FORMAT_LETTER, FORMATS, extractLists, extractListsInOrder } from '../../contract/extract.js';
+import type { Format } from '../../njs/propagation/types.js';
 import { INJECT_LIST_SOURCE } from '../../contract/knobs.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
@@ -11,7 +12,9 @@ const SPACED_LIST = `^all:(${INJECT_LIST_SOURCE})$`;
 
 export function renderInject(): string {
   const sets: MapEntry[] = [['w3c:w3c', 'w'], ['all:same', '$tracing__inject_same']];
-  for (const list of extractLists()) sets.push([`all:${list.join(',')}`, list.map((f) => FORMAT_LETTER[f]).join('')]);
+  // The letters in the order of FORMATS whatever the list's order: fewer sets for the maps keyed on them.
+  const letters = (list: Format[]) => FORMATS.filter((f) => list.includes(f)).map((f) => FORMAT_LETTER[f]).join('');
+  for (const list of extractLists()) sets.push([`all:${list.join(',')}`, letters(list)]);
   sets.push([regexKey('^all: *same *$', true), '$tracing__inject_same']);
   sets.push([regexKey(SPACED_LIST, true), '$tracing__inject_spaced']);
   sets.push(['default', 'w']);
@@ -31,9 +34,8 @@ export function renderInject(): string {
     ]));
     if (f !== 'w3c') continue; // the other formats: $tracing__out_code (outgoing.ts)
     const keys: MapEntry[] = [];
-    for (const list of extractLists()) {
-      const letters = list.map((x) => FORMAT_LETTER[x]).join('');
-      if (letters.includes(letter)) keys.push([`1:${letters}`, '1']);
+    for (const list of extractListsInOrder()) {
+      if (list.includes(f)) keys.push([`1:${letters(list)}`, '1']);
     }
     keys.push([regexKey(`^1:[a-z]*${letter}`), '1']);
     keys.push(['default', '0']);
@@ -42,7 +44,7 @@ export function renderInject(): string {
   return fragment(
     'src/conf/fragments/inject.ts',
     'src/contract/extract.ts (the format names) and the inject-list rule of src/njs/knobs.ts',
-    '$tracing__inject_set: the letters of the formats to inject; $tracing__inject_w3c: 1 when this request injects W3C.',
+    '$tracing__inject_set: the letters of the formats to inject (in the order w, b, m, j); $tracing__inject_w3c: 1 when this request injects W3C.',
     blocks.map((block) => block + '\n'),
   ).trimEnd();
 }

@@ -4,8 +4,10 @@
  * keyed on one code ($tracing__out_code: per format, inject, pass through or
  * drop), so each header line costs one lookup on a cached variable.
  */
-import { FORMAT_LETTER, extractLists, extractListsInOrder } from '../../contract/extract.js';
+import { FORMAT_LETTER, extractListsInOrder } from '../../contract/extract.js';
 import { NATIVE_MODES } from '../../contract/modes.js';
+import { B3, B3_MULTI_HEADERS } from '../../njs/propagation/b3.js';
+import { UBER_TRACE_ID } from '../../njs/propagation/jaeger.js';
 import type { Format } from '../../njs/propagation/types.js';
 import { renderMap, type MapEntry } from './render.js';
 
@@ -43,61 +45,97 @@ function w3cMaps(): string[] {
 }
 
 const OTHER: Format[] = ['b3', 'b3multi', 'jaeger'];
-type Action = 'i' | 'p' | '-';
+/** Per format of OTHER: i inject, d inject with the debug flag, p pass the incoming header(s) through, - send none. */
+type Action = 'i' | 'd' | 'p' | '-';
+const ACTIONS: Action[] = ['i', 'd', 'p', '-'];
 
-/** Every code: one action per format of OTHER. */
+/** Every code: one action per format of OTHER (i and d never mix: one debug flag per request). */
 function codes(): string[] {
   let out = [''];
-  for (let i = 0; i < OTHER.length; i++) out = out.flatMap((c) => ['i', 'p', '-'].map((a) => c + a));
-  return out;
+  for (let i = 0; i < OTHER.length; i++) out = out.flatMap((c) => ACTIONS.map((a) => c + a));
+  return out.filter((c) => !(c.includes('i') && c.includes('d')));
 }
 
+/** The incoming headers of OTHER, as nginx variables. */
+const OTHER_HEADERS = [B3, UBER_TRACE_ID, ...B3_MULTI_HEADERS].map((name) => `$http_${name.toLowerCase().replace(/-/g, '_')}`);
+
+/**
+ * "1" when any b3, X-B3-* or uber-trace-id header came in, else empty: a format
+ * passed through with none of its headers present sends nothing, so its
+ * header lines are literal "" instead of copying an absent header each.
+ */
+function presentMap(): string {
+  return renderMap(OTHER_HEADERS.join(''), '$tracing__in_present', [['', ''], ['default', '1']],
+    'Any incoming b3, X-B3-* or uber-trace-id header (their values, concatenated).');
+}
+
+/** The code for one inject set (letters), trust of incoming headers, debug flag and presence of incoming headers. */
+function code(set: string, passthrough: boolean, debug: boolean, present: boolean): string {
+  const action = (f: Format): Action => (set.includes(FORMAT_LETTER[f]) ? (debug ? 'd' : 'i') : passthrough && present ? 'p' : '-');
+  return OTHER.map(action).join('');
+}
+
+/**
+ * The usual case in one lookup on the knobs themselves (in scope, enabled on,
+ * trust on or off, an in-order inject list, tracing-location-formats.conf
+ * included); the rest through $tracing__on, the inject set and $tracing__passthrough.
+ */
 function codeMap(): string {
-  const entries: MapEntry[] = [];
-  const sets = extractLists().map((list) => list.map((f) => FORMAT_LETTER[f]).join('')); // 'w' among them
-  for (const passthrough of ['1', '0']) {
-    for (const set of sets) {
-      const code = OTHER.map((f) => (set.includes(FORMAT_LETTER[f]) ? 'i' : passthrough === '1' ? 'p' : '-')).join('');
-      entries.push([`1${passthrough}${set}`, code]);
+  const fast: MapEntry[] = [];
+  const general: MapEntry[] = [];
+  for (const list of extractListsInOrder()) {
+    const set = list.map((f) => FORMAT_LETTER[f]).join('');
+    for (const debug of [false, true]) {
+      for (const present of [false, true]) {
+        const tail = `${debug ? '1' : '0'}${present ? '1' : ''}`;
+        for (const trust of ['on', 'off']) fast.push([`1on|${trust}${tail}:all:${list.join(',')}`, code(set, trust === 'on', debug, present)]);
+        for (const passthrough of [true, false]) general.push([`1${passthrough ? '1' : '0'}${tail}${set}`, code(set, passthrough, debug, present)]);
+      }
     }
+    // Not traced: every format passes through (the mode is off: no debug).
+    general.push([`010${set}`, '---'], [`0101${set}`, 'ppp']);
   }
-  entries.push(['default', 'ppp']);
-  return renderMap('$tracing__on$tracing__passthrough$tracing__inject_set', '$tracing__out_code', entries,
-    'Per format of b3, b3multi, jaeger: i inject, p pass the incoming header through, - drop it.\n' +
-      'Not traced (or an unexpected set): everything passes through.');
+  fast.push(['default', '$tracing__out_code_general']);
+  general.push(['default', 'ppp']);
+  return [
+    renderMap('$tracing__scope$tracing_enabled|$tracing_trust_incoming$tracing__debug$tracing__in_present:$tracing__headers:$tracing_inject', '$tracing__out_code', fast,
+      'Per format of b3, b3multi, jaeger: i inject, d inject with the debug flag, p pass the incoming\n' +
+        'header through, - send none (not injected, and distrusted or absent).'),
+    renderMap('$tracing__on$tracing__passthrough$tracing__debug$tracing__in_present$tracing__inject_set', '$tracing__out_code_general', general,
+      'The same for every inject set. Not traced (or an unexpected set): everything passes through.'),
+  ].join('\n');
 }
 
-/** One outgoing header: its value per action of its format (and per $tracing__debug when given). */
-function headerMap(variable: string, format: Format, value: (a: Action, debug: string) => string, debug = false): string {
+/** One outgoing header: its value per action of its format. */
+function headerMap(variable: string, format: Format, value: (a: Action) => string): string {
   const at = OTHER.indexOf(format);
   const entries: MapEntry[] = [];
   for (const code of codes()) {
-    const action = code[at] as Action;
-    for (const d of debug ? ['0', '1'] : ['']) {
-      const v = value(action, d);
-      if (v !== '') entries.push([code + d, v]);
-    }
+    const v = value(code[at] as Action);
+    if (v !== '') entries.push([code, v]);
   }
   entries.push(['default', '']);
-  return renderMap(debug ? '$tracing__out_code$tracing__debug' : '$tracing__out_code', variable, entries);
+  return renderMap('$tracing__out_code', variable, entries);
 }
 
 export function renderOutgoing(): string {
-  const pass = (header: string, injected: string) => (a: Action) => (a === 'i' ? injected : a === 'p' ? header : '');
+  // sampled: $tracing_sampled (1 or 0), or d / 3 (B3 / Jaeger debug, which implies accept).
+  const inject = (normal: string, debug: string, header: string) => (a: Action) =>
+    a === 'i' ? normal : a === 'd' ? debug : a === 'p' ? header : '';
+  const ids = (sampling: string) => `$tracing_trace_id-$tracing__client_span_id-${sampling}-$tracing_span_id`;
+  const uber = (flags: string) => `$tracing_trace_id:$tracing__client_span_id:$tracing_span_id:${flags}`;
   return [
     `# ---- GENERATED by src/conf/fragments/outgoing.ts from src/contract/modes.ts and src/contract/extract.ts.`,
     ...w3cMaps(),
+    presentMap(),
     codeMap(),
-    headerMap('$tracing__out_b3', 'b3', pass('$http_b3', '$tracing_trace_id-$tracing__client_span_id-$tracing__b3_sampling-$tracing_span_id')),
-    headerMap('$tracing__out_x_b3_traceid', 'b3multi', pass('$http_x_b3_traceid', '$tracing_trace_id')),
-    headerMap('$tracing__out_x_b3_spanid', 'b3multi', pass('$http_x_b3_spanid', '$tracing__client_span_id')),
-    headerMap('$tracing__out_x_b3_parentspanid', 'b3multi', pass('$http_x_b3_parentspanid', '$tracing_span_id')),
+    headerMap('$tracing__out_b3', 'b3', inject(ids('$tracing_sampled'), ids('d'), '$http_b3')),
+    headerMap('$tracing__out_x_b3_traceid', 'b3multi', inject('$tracing_trace_id', '$tracing_trace_id', '$http_x_b3_traceid')),
+    headerMap('$tracing__out_x_b3_spanid', 'b3multi', inject('$tracing__client_span_id', '$tracing__client_span_id', '$http_x_b3_spanid')),
+    headerMap('$tracing__out_x_b3_parentspanid', 'b3multi', inject('$tracing_span_id', '$tracing_span_id', '$http_x_b3_parentspanid')),
     '# B3: debug implies accept, and X-B3-Sampled is then not sent.',
-    headerMap('$tracing__out_x_b3_sampled', 'b3multi',
-      (a, d) => (a === 'i' ? (d === '0' ? '$tracing_sampled' : '') : a === 'p' ? '$http_x_b3_sampled' : ''), true),
-    headerMap('$tracing__out_x_b3_flags', 'b3multi',
-      (a, d) => (a === 'i' ? (d === '1' ? '1' : '') : a === 'p' ? '$http_x_b3_flags' : ''), true),
-    headerMap('$tracing__out_uber_trace_id', 'jaeger',
-      pass('$http_uber_trace_id', '$tracing_trace_id:$tracing__client_span_id:$tracing_span_id:$tracing__jaeger_flags')),
+    headerMap('$tracing__out_x_b3_sampled', 'b3multi', inject('$tracing_sampled', '', '$http_x_b3_sampled')),
+    headerMap('$tracing__out_x_b3_flags', 'b3multi', inject('', '1', '$http_x_b3_flags')),
+    headerMap('$tracing__out_uber_trace_id', 'jaeger', inject(uber('$tracing_sampled'), uber('3'), '$http_uber_trace_id')),
   ].join('\n');
 }
