@@ -21,12 +21,24 @@ function notAllZeros(stop: string): string {
   return `(?!0+${stop})`;
 }
 
+/*
+ * Where a header has a usual shape, its regex comes first and captures a
+ * field straight into the variable a map would otherwise compute from the
+ * general regex's captures: nginx reads a variable that a regex set without
+ * running its map (as `set` overrides a map). nginx sets every named capture
+ * of a matching regex, an unmatched group to "", so such a variable is
+ * captured only by a regex in which it always matches.
+ */
+
 // ---- W3C traceparent (src/njs/propagation/w3c-grammar.ts) -----------------------
 // TRACEPARENT_00 with named captures; the low flags digit is kept apart (its
 // two bits are read by a map).
-export const TRACEPARENT_00 =
-  `^${w3c.OWS}00-${named('tracing__tp_trace', w3c.TRACE_ID)}-${named('tracing__tp_parent', w3c.PARENT_ID)}` +
-  `-[0-9a-f]${named('tracing__tp_flag', '[0-9a-f]')}${w3c.OWS}${END}`;
+const TRACEPARENT_00_HEAD =
+  `^${w3c.OWS}00-${named('tracing__tp_trace', w3c.TRACE_ID)}-${named('tracing__tp_parent', w3c.PARENT_ID)}-`;
+export const TRACEPARENT_00 = `${TRACEPARENT_00_HEAD}[0-9a-f]${named('tracing__tp_flag', '[0-9a-f]')}${w3c.OWS}${END}`;
+// The usual flags, 00 to 03, are the flags we send on ($tracing__w3c_flags: only the two defined bits).
+export const TRACEPARENT_00_USUAL =
+  `${TRACEPARENT_00_HEAD}${named('tracing__w3c_flags', `0${named('tracing__tp_flag', '[0-3]')}`)}${w3c.OWS}${END}`;
 // Any other version that may be valid: njs parses it (future fields).
 export const TRACEPARENT_OTHER_VERSION = `^${w3c.OWS}(?!00)${w3c.VERSION}-`;
 
@@ -41,22 +53,30 @@ export const TRACESTATE_NORMAL = w3c.NORMAL_LIST;
 // natively; "d" (debug) and a bare decision ("0", "1", "d") go to njs.
 export const B3_NATIVE_SAMPLING = '[01]';
 const B3_TRACE_ID_SPLIT = b3.TRACE_ID.split('|'); // [32 hex, 16 hex]
-export const B3_SINGLE =
-  `^${notAllZeros('-')}(?:${named('tracing__b3_t32', B3_TRACE_ID_SPLIT[0])}|${named('tracing__b3_t16', B3_TRACE_ID_SPLIT[1])})` +
+const B3_SINGLE_REST =
   `-${notAllZeros(`(?:-|${END})`)}${named('tracing__b3_s', b3.SPAN_ID)}` +
   `(?:-${named('tracing__b3_f', B3_NATIVE_SAMPLING)}(?:-${notAllZeros(END)}${b3.SPAN_ID})?)?${END}`;
+/** A 128-bit trace id straight into $tracing__b3_trace, then a 64-bit one (padded by a map). */
+export const B3_SINGLE = [
+  `^${notAllZeros('-')}${named('tracing__b3_trace', B3_TRACE_ID_SPLIT[0])}${B3_SINGLE_REST}`,
+  `^${notAllZeros('-')}${named('tracing__b3_t16', B3_TRACE_ID_SPLIT[1])}${B3_SINGLE_REST}`,
+];
 
 // ---- B3 multi (X-B3-*), one key "TraceId|SpanId|ParentSpanId|Sampled|Flags" ------
 export const B3_MULTI_KEY =
   '$http_x_b3_traceid|$http_x_b3_spanid|$http_x_b3_parentspanid|$http_x_b3_sampled|$http_x_b3_flags';
 // X-B3-Sampled as njs reads it; X-B3-Flags "1" (debug) goes to njs, other values are ignored.
 export const B3_MULTI_SAMPLED = '1|0|true|false';
-export const B3_MULTI =
-  `^${notAllZeros('\\|')}(?:${named('tracing__m_t32', B3_TRACE_ID_SPLIT[0])}|${named('tracing__m_t16', B3_TRACE_ID_SPLIT[1])})` +
+const B3_MULTI_REST =
   `\\|${notAllZeros('\\|')}${named('tracing__m_s', b3.SPAN_ID)}` +
   `\\|(?:${notAllZeros('\\|')}${b3.SPAN_ID})?` +
   `\\|${named('tracing__m_smp', B3_MULTI_SAMPLED)}?` +
   `\\|(?!1${END})`;
+/** A 128-bit trace id straight into $tracing__m_trace, then a 64-bit one (padded by a map). */
+export const B3_MULTI = [
+  `^${notAllZeros('\\|')}${named('tracing__m_trace', B3_TRACE_ID_SPLIT[0])}${B3_MULTI_REST}`,
+  `^${notAllZeros('\\|')}${named('tracing__m_t16', B3_TRACE_ID_SPLIT[1])}${B3_MULTI_REST}`,
+];
 // Only an X-B3-Flags other than "1": njs sees no X-B3-* header at all.
 export const B3_MULTI_ABSENT = `^\\|\\|\\|\\|(?!1${END})`;
 
@@ -66,21 +86,16 @@ export const B3_MULTI_ABSENT = `^\\|\\|\\|\\|(?!1${END})`;
 const LOWER_HEX = '[0-9a-f]';
 const lower = (source: string) => source.split(jaeger.HEX).join(LOWER_HEX);
 export const JAEGER_NATIVE_FLAGS = `${LOWER_HEX}?[014589cd]`;
+const UBER_TRACE_ID_REST = `:${lower(jaeger.PARENT_SPAN_ID)}:${named('tracing__j_f', JAEGER_NATIVE_FLAGS)}${END}`;
 /** The widest length of a "{1,N}" id: 32 for the trace id, 16 for the span id. */
-function widest(source: string): number {
-  return Number(/\{1,(\d+)\}$/.exec(source)![1]);
-}
+const widest = (source: string) => Number(/\{1,(\d+)\}$/.exec(source)![1]);
 /**
- * An id of 1..N digits, the full-width one captured apart (`${name}_full`):
- * the usual ids are full width and need no padding (a lookup on an empty key).
+ * Full-width ids straight into $tracing__j_trace and $tracing__j_span; then
+ * ids of any width (1..N digits), left-padded by maps.
  */
-function fullOrShort(name: string, source: string): string {
-  const n = widest(source);
-  return `(?:${named(`${name}_full`, `${LOWER_HEX}{${n}}`)}|${named(name, `${LOWER_HEX}{1,${n - 1}}`)})`;
-}
-export const JAEGER_TRACE_WIDTH = widest(jaeger.TRACE_ID);
-export const JAEGER_SPAN_WIDTH = widest(jaeger.SPAN_ID);
-export const UBER_TRACE_ID =
-  `^${notAllZeros(':')}${fullOrShort('tracing__j_t', jaeger.TRACE_ID)}` +
-  `:${notAllZeros(':')}${fullOrShort('tracing__j_s', jaeger.SPAN_ID)}` +
-  `:${lower(jaeger.PARENT_SPAN_ID)}:${named('tracing__j_f', JAEGER_NATIVE_FLAGS)}${END}`;
+export const UBER_TRACE_ID = [
+  `^${notAllZeros(':')}${named('tracing__j_trace', `${LOWER_HEX}{${widest(jaeger.TRACE_ID)}}`)}` +
+    `:${notAllZeros(':')}${named('tracing__j_span', `${LOWER_HEX}{${widest(jaeger.SPAN_ID)}}`)}${UBER_TRACE_ID_REST}`,
+  `^${notAllZeros(':')}${named('tracing__j_t', lower(jaeger.TRACE_ID))}` +
+    `:${notAllZeros(':')}${named('tracing__j_s', lower(jaeger.SPAN_ID))}${UBER_TRACE_ID_REST}`,
+];

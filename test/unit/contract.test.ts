@@ -13,6 +13,14 @@ import { ratioThreshold, traceIdRatioSample } from '../../src/njs/sampler';
 
 /** PCRE named groups (?<name>) are JavaScript's too. */
 const re = (source: string) => new RegExp(source);
+/** A header's regexes as nginx tries them: the first that matches sets the variables. */
+const firstMatch = (sources: string[], value: string) => {
+  for (const source of sources) {
+    const m = re(source).exec(value);
+    if (m) return m;
+  }
+  return null;
+};
 
 function randomHex(n: number): string {
   let s = '';
@@ -66,41 +74,69 @@ describe('sampling table', () => {
 
 describe('native header regexes accept only what njs parses to the same fields', () => {
   it('b3 single', () => {
-    const b3 = re(g.B3_SINGLE);
+
     const T = '0af7651916cd43dd8448eb211c80319c';
     const S = 'b7ad6b7169203331';
     const cases = [`${T}-${S}-1`, `${T}-${S}-0`, `${T}-${S}`, `${T.slice(16)}-${S}-1-${S}`, `${T}-${S}-d`, '0', '1', 'd',
       `${'0'.repeat(32)}-${S}-1`, `${T}-${'0'.repeat(16)}-1`, `${T}-${S}-1-${'0'.repeat(16)}`, `${T}-${S}-1-`, `${T.toUpperCase()}-${S}`,
       `${T}-${S}-2`, `x${T}-${S}`, `${T}-${S}-1\n`];
     for (const value of cases) {
-      const m = b3.exec(value);
+      const m = firstMatch(g.B3_SINGLE, value);
       const parsed = parseB3Single(value);
       if (m === null) continue; // njs decides
       const g2 = m.groups!;
       expect(parsed, value).not.toBeNull();
-      expect(g2.tracing__b3_t32 ?? '0'.repeat(16) + g2.tracing__b3_t16).toBe(parsed!.traceId);
+      expect(g2.tracing__b3_trace ?? '0'.repeat(16) + g2.tracing__b3_t16).toBe(parsed!.traceId);
       expect(g2.tracing__b3_s).toBe(parsed!.spanId);
       expect({ 1: 'sampled', 0: 'unsampled' }[g2.tracing__b3_f ?? ''] ?? 'deferred').toBe(parsed!.sampling);
     }
-    expect(cases.filter((v) => b3.test(v))).toHaveLength(4);
+    expect(cases.filter((v) => firstMatch(g.B3_SINGLE, v))).toHaveLength(4);
   });
 
   it('uber-trace-id', () => {
-    const j = re(g.UBER_TRACE_ID);
     const cases = ['0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331:0:1', 'abc:1:0:0', `${'a'.repeat(31)}:${'b'.repeat(15)}:0:1`, 'abc:1:0:05', 'abc:1:0:3', 'abc:1:0:03',
       'ABC:1:0:1', 'abc%3A1%3A0%3A1', '0:1:0:1', 'abc:000:0:1', 'abc:1:0:', 'abc:1:0:100', `${'a'.repeat(33)}:1:0:1`];
     for (const value of cases) {
-      const m = j.exec(value);
+      const m = firstMatch(g.UBER_TRACE_ID, value);
       if (m === null) continue;
       const parsed = parseUberTraceId(value)!;
       expect(parsed, value).not.toBeNull();
       expect(parsed.sampling).not.toBe('debug');
       expect(parsed.sampling).toBe('159d'.includes(m.groups!.tracing__j_f.slice(-1)) ? 'sampled' : 'unsampled');
-      const { tracing__j_t_full: tFull, tracing__j_t: t, tracing__j_s_full: sFull, tracing__j_s: s } = m.groups!;
-      expect(parsed.traceId).toBe(tFull ?? t.padStart(32, '0'));
-      expect(parsed.spanId).toBe(sFull ?? s.padStart(16, '0'));
+      const { tracing__j_trace: trace, tracing__j_t: t, tracing__j_span: span, tracing__j_s: s } = m.groups!;
+      expect(parsed.traceId).toBe(trace ?? t.padStart(32, '0'));
+      expect(parsed.spanId).toBe(span ?? s.padStart(16, '0'));
     }
-    expect(cases.filter((v) => j.test(v))).toHaveLength(4);
+    expect(cases.filter((v) => firstMatch(g.UBER_TRACE_ID, v))).toHaveLength(4);
+  });
+
+  it('X-B3-*: a 128-bit trace id into $tracing__m_trace, a 64-bit one padded', () => {
+    const T = '0af7651916cd43dd8448eb211c80319c';
+    const S = 'b7ad6b7169203331';
+    expect(firstMatch(g.B3_MULTI, `${T}|${S}||1|`)!.groups!.tracing__m_trace).toBe(T);
+    const short = firstMatch(g.B3_MULTI, `${T.slice(16)}|${S}|${S}|true|0`)!.groups!;
+    expect(short.tracing__m_trace).toBeUndefined();
+    expect(short.tracing__m_t16).toBe(T.slice(16));
+    expect(firstMatch(g.B3_MULTI, `${T}x|${S}||1|`)).toBeNull();
+  });
+
+  it('traceparent: flags 00-03 set $tracing__w3c_flags as its map would, other flags leave it to the map', () => {
+    const T = '0af7651916cd43dd8448eb211c80319c';
+    const P = 'b7ad6b7169203331';
+    for (const flags of ['00', '01', '02', '03', '04', '09', '0f', '10', 'ff']) {
+      const value = ` 00-${T}-${P}-${flags}\t`;
+      const usual = re(g.TRACEPARENT_00_USUAL).exec(value);
+      const general = re(g.TRACEPARENT_00).exec(value)!;
+      expect(general.groups!.tracing__tp_flag).toBe(flags[1]);
+      // tracing-http.conf's $tracing__w3c_flags: the two defined bits of the low digit.
+      const mapped = `0${parseInt(flags[1], 16) & 3}`;
+      if (usual) {
+        expect({ ...usual.groups, tracing__w3c_flags: undefined }).toEqual({ ...general.groups, tracing__w3c_flags: undefined });
+        expect(usual.groups!.tracing__w3c_flags).toBe(mapped);
+      } else {
+        expect(['00', '01', '02', '03']).not.toContain(flags);
+      }
+    }
   });
 });
 
