@@ -1,5 +1,5 @@
 /**
- * The header shapes the native path parses or builds since issue 8x, answered
+ * The header shapes the native path parses or builds for the header rows, answered
  * as njs answers them (equivalence.ts): Jaeger ids of every width (full-width
  * ids are captured apart from the padded ones), the flags of B3 and Jaeger
  * parents keyed on their captures, and the B3 / Jaeger header lines of
