@@ -5,7 +5,8 @@
  * exports nothing for them). This table is the single source of the format:
  * the build renders the nginx `log_format` and the maps that bound client
  * values from it, and the sidecar parses records with it. Change a field here,
- * bump RECORD_VERSION (and keep reading the old version: fields-v1.ts).
+ * bump RECORD_VERSION (and keep reading the old versions: fields-v1.ts,
+ * fields-v2.ts).
  *
  * Every field is a JSON string, so a "-" or an empty variable can never break
  * the line; escape=json makes quotes, backslashes and control characters from
@@ -18,9 +19,15 @@
  * field each. The last part of a joined field takes the rest of the string,
  * so it is where a value whose bytes are not fully ours goes ($remote_addr,
  * $upstream_addr).
+ *
+ * Version 3 leaves out the two ports nginx formats itself ($server_port,
+ * $remote_port: ~1,400 instructions a record): the HTTP server conventions
+ * take server.port from the Host header (so `host` is now that header, port
+ * included; the sidecar splits it) and make client.port Opt-In. Versions 1
+ * and 2 are still read (fields-v1.ts, fields-v2.ts).
  */
 
-export const RECORD_VERSION = 2;
+export const RECORD_VERSION = 3;
 
 /** A client value's bound, applied by one regex map (src/record/bounds.ts renders it). */
 export interface Cap {
@@ -107,8 +114,6 @@ export const RECORD_FIELDS = [
       { key: 'st', nginx: '$status', doc: 'response status' },
       { key: 'sch', nginx: '$scheme', doc: 'http or https' },
       { key: 'pv', nginx: '$server_protocol', doc: 'HTTP/1.0, HTTP/1.1, HTTP/2.0' },
-      { key: 'spt', nginx: '$server_port', doc: 'server port' },
-      { key: 'cpt', nginx: '$remote_port', doc: 'client port' },
       { key: 'rqb', nginx: '$request_length', doc: 'request size in bytes (line, headers, body)' },
       { key: 'rsb', nginx: '$bytes_sent', doc: 'response size in bytes (headers and body)' },
       { key: 'cip', nginx: '$remote_addr', doc: 'client address' },
@@ -136,7 +141,8 @@ export const RECORD_FIELDS = [
     ],
   },
   { key: 'meth', parts: [{ key: 'meth', nginx: '', doc: 'HTTP method', cap: { from: '$request_method', bytes: 32 } }] },
-  { key: 'host', parts: [{ key: 'host', nginx: '', doc: 'Host', cap: { from: '$host', bytes: 255 } }] },
+  // A host name (<= 253 bytes) and ":" and a port fit; the sidecar splits them (server.address, server.port).
+  { key: 'host', parts: [{ key: 'host', nginx: '', doc: 'Host header as sent, with its port if any', cap: { from: '$http_host', bytes: 261 } }] },
   { key: 'path', parts: [{ key: 'path', nginx: '', doc: 'request path as sent, no query', cap: { from: '$request_uri', bytes: 1024, stopAt: '?' } }] },
   { key: 'ua', parts: [{ key: 'ua', nginx: '', doc: 'User-Agent', cap: { from: '$http_user_agent', bytes: 256 } }] },
   { key: 'rte', parts: [{ key: 'rte', nginx: '', doc: 'route template ($tracing_route, by default $location_path)', cap: { from: '$tracing_route', bytes: 256 } }] },
@@ -153,9 +159,15 @@ export const RECORD_FIELDS = [
 
 export type FieldKey = (typeof RECORD_FIELDS)[number]['key'];
 export type RecordKey = (typeof RECORD_FIELDS)[number]['parts'][number]['key'];
+/** Parts only older versions write (v1, v2): the server and the client port. */
+export type LegacyKey = 'spt' | 'cpt';
 
-/** A record's values by part key, as the parser reads them: every value a string (missing ones empty). */
-export type RawRecord = Record<RecordKey, string>;
+/**
+ * A record's values by part key, as the parser reads them: every value a
+ * string (missing ones empty). `host` is the Host header with its port in
+ * version 3, nginx's $host (no port) before; `spt`/`cpt` are empty in v3.
+ */
+export type RawRecord = Record<RecordKey | LegacyKey, string>;
 
 /** Every part, in the order nginx writes them. */
 export const RECORD_PARTS: readonly PartSpec[] = (RECORD_FIELDS as readonly FieldSpec[]).flatMap((field) => field.parts);

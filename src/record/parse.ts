@@ -4,6 +4,7 @@
  */
 import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type RawRecord } from './fields.js';
 import { OPTIONAL_KEYS_V1, RECORD_KEYS_V1 } from './fields-v1.js';
+import { RECORD_LAYOUT_V2, type LayoutField } from './fields-v2.js';
 import { parseUpstreamAttempts, type UpstreamAttempt } from './upstream-list.js';
 
 export interface SpanRecord {
@@ -111,19 +112,25 @@ function splitParts(value: string, separator: string, count: number): string[] |
   return parts;
 }
 
-/** Version 2: joined fields, split into the parts the rest of the parser reads by name. */
-function valuesV2(raw: Record<string, unknown>): RawRecord | [RejectCode, string] {
-  const values: Record<string, string> = {};
-  for (const field of RECORD_FIELDS as readonly FieldSpec[]) {
+/** The current version's fields as a layout (part keys per field). */
+const LAYOUT: readonly LayoutField[] = (RECORD_FIELDS as readonly FieldSpec[]).map((field) => ({
+  ...field,
+  parts: field.parts.map((part) => part.key),
+}));
+
+/** Versions 2 and 3: joined fields, split into the parts the rest of the parser reads by name (absent ones empty). */
+function valuesJoined(raw: Record<string, unknown>, layout: readonly LayoutField[]): RawRecord | [RejectCode, string] {
+  const values: Record<string, string> = { spt: '', cpt: '' };
+  for (const field of layout) {
     const value = raw[field.key];
     if (value === undefined && field.optional) {
-      for (const part of field.parts) values[part.key] = '';
+      for (const part of field.parts) values[part] = '';
       continue;
     }
     if (typeof value !== 'string') return ['missing_field', `field ${field.key} missing or not a string`];
     const parts = splitParts(value, field.separator ?? '', field.parts.length);
     if (parts === null) return ['missing_field', `field ${field.key} has fewer than ${field.parts.length} parts`];
-    field.parts.forEach((part, i) => (values[part.key] = parts[i]));
+    field.parts.forEach((part, i) => (values[part] = parts[i]));
   }
   return values as RawRecord;
 }
@@ -140,7 +147,7 @@ function valuesV1(raw: Record<string, unknown>): RawRecord | [RejectCode, string
   return values as RawRecord;
 }
 
-function decode(line: string): RawRecord | [RejectCode, string] {
+function decode(line: string): { raw: RawRecord; version: number } | [RejectCode, string] {
   if (line.length > MAX_RECORD_BYTES) return ['too_long', `record longer than ${MAX_RECORD_BYTES} bytes`];
   const json = jsonPart(line);
   if (json === '') return ['not_json', 'no JSON object in record'];
@@ -153,14 +160,38 @@ function decode(line: string): RawRecord | [RejectCode, string] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['not_json', 'record is not a JSON object'];
   const raw = value as Record<string, unknown>;
   // Never stringify what came in: a deeply nested value would overflow the stack.
-  if (raw.v === RECORD_VERSION) return valuesV2(raw);
-  if (raw.v === 1) return valuesV1(raw);
+  const values =
+    raw.v === RECORD_VERSION ? valuesJoined(raw, LAYOUT) : raw.v === 2 ? valuesJoined(raw, RECORD_LAYOUT_V2) : raw.v === 1 ? valuesV1(raw) : null;
+  if (values !== null) return Array.isArray(values) ? values : { raw: values, version: raw.v as number };
   return ['version', `unsupported record version (${typeof raw.v})`];
 }
 
+/** The default port of a scheme: what a Host header without a port means (RFC 9110). */
+function defaultPort(scheme: string): number {
+  return scheme === 'https' ? 443 : scheme === 'http' ? 80 : 0;
+}
+
+/**
+ * server.address and server.port. Version 3 writes the Host header ("name",
+ * "name:port", "[v6]:port"): the name lower-cased as nginx's $host is, the
+ * port the one in the header, else the scheme's default. Older versions wrote
+ * $host and the port nginx listened on.
+ */
+function serverOf(raw: RawRecord, v3: boolean): { host: string; serverPort: number } {
+  const host = text(raw.host);
+  if (!v3) return { host, serverPort: integer(raw.spt) };
+  if (host === '') return { host, serverPort: 0 };
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host);
+  if (!match) return { host: host.toLowerCase(), serverPort: 0 };
+  const name = match[1].toLowerCase().replace(/\.$/, '');
+  return { host: name, serverPort: match[2] === undefined ? defaultPort(text(raw.sch)) : Number(match[2]) };
+}
+
 export function parseRecord(line: string): ParseResult {
-  const raw = decode(line);
-  if (Array.isArray(raw)) return fail(raw[0], raw[1]);
+  const decoded = decode(line);
+  if (Array.isArray(decoded)) return fail(decoded[0], decoded[1]);
+  const { raw, version } = decoded;
+  const server = serverOf(raw, version >= 3);
 
   if (!TRACE_ID.test(raw.tid)) return fail('bad_id', `invalid trace id ${JSON.stringify(raw.tid)}`);
   for (const key of ['sid', 'cid'] as const) {
@@ -197,14 +228,14 @@ export function parseRecord(line: string): ParseResult {
       upstreamStartMs,
       method: text(raw.meth),
       scheme: text(raw.sch),
-      host: text(raw.host),
+      host: server.host,
       path: text(raw.path),
       query: text(raw.qry),
       route: text(raw.rte),
       status: Number(raw.st),
       clientAddress: text(raw.cip),
       clientPort: integer(raw.cpt),
-      serverPort: integer(raw.spt),
+      serverPort: server.serverPort,
       userAgent: text(raw.ua),
       protocolVersion: protocolVersion(text(raw.pv)),
       requestBytes: integer(raw.rqb),

@@ -1,37 +1,54 @@
 /**
  * The span record nginx writes for a sampled request: every attribute the
  * sidecar needs, times inside the request window, Kubernetes context, both
- * sinks; and records in version 1 (includes older than the sidecar) still read.
+ * sinks; and records in versions 1 and 2 (includes older than the sidecar) still read.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { boundedNginx } from '../../src/record/bounds.js';
 import { RECORD_KEYS_V1 } from '../../src/record/fields-v1.js';
+import { RECORD_LAYOUT_V2 } from '../../src/record/fields-v2.js';
 import { RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '../../src/record/fields.js';
 import { parseRecord } from '../../src/record/parse.js';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
 import { get, recordFor, startTracedNginx, TRACED_HTTP, uniquePath } from './traced-nginx.js';
 
-/** The version 1 log_format (one JSON string per value), written with today's variables for the same values. */
-function logFormatV1(): string {
-  const nginxOf = (key: string) => {
-    const part = RECORD_PARTS.find((p) => p.key === key)!;
-    return part.nginx === '' ? boundedNginx(key) : part.nginx;
-  };
-  return `log_format tracing_span_v1 escape=json '{"v":1,${RECORD_KEYS_V1.map((key) => `"${key}":"${nginxOf(key)}"`).join(',')}}';`;
+/** What the older versions wrote for a part: the ports and $host as they did, else today's variable for the same value. */
+const OLD_NGINX: Record<string, string> = { spt: '$server_port', cpt: '$remote_port', host: '$host' };
+function nginxOf(key: string): string {
+  if (OLD_NGINX[key]) return OLD_NGINX[key];
+  const part = RECORD_PARTS.find((p) => p.key === key)!;
+  return part.nginx === '' ? boundedNginx(key) : part.nginx;
 }
 
-/** A server whose location writes version 1 records to the same file, as an include older than the sidecar would. */
-const V1_HTTP = `
-    ${logFormatV1()}
+/** The version 1 log_format (one JSON string per value). */
+const logFormatV1 = () =>
+  `log_format tracing_span_v1 escape=json '{"v":1,${RECORD_KEYS_V1.map((key) => `"${key}":"${nginxOf(key)}"`).join(',')}}';`;
+
+/** The version 2 log_format (joined fields with both ports). */
+const logFormatV2 = () =>
+  `log_format tracing_span_v2 escape=json '{"v":2,${RECORD_LAYOUT_V2.map(
+    (field) => `"${field.key}":"${field.parts.map(nginxOf).join(field.separator ?? '')}"`,
+  ).join(',')}}';`;
+
+/** Servers whose locations write version 1 and 2 records to the same file, as includes older than the sidecar would. */
+const OLD_HTTP = ['v1', 'v2']
+  .map(
+    (v) => `
     server {
-        listen 127.0.0.1:{{port:v1}};
-        location /v1/ {
+        listen 127.0.0.1:{{port:${v}}};
+        location /${v}/ {
             include tracing-location.conf;
-            access_log {{spans}} tracing_span_v1 if=$tracing__sink_file;
+            access_log {{spans}} tracing_span_${v} if=$tracing__sink_file;
             proxy_pass http://{{upstream:echo}};
         }
-    }
+    }`,
+  )
+  .join('\n');
+const V1_HTTP = `
+    ${logFormatV1()}
+    ${logFormatV2()}
+    ${OLD_HTTP}
 `;
 
 describeEachRuntime('span records', (rt) => {
@@ -43,7 +60,7 @@ describeEachRuntime('span records', (rt) => {
   it('describes the request with the HTTP semantic-convention inputs', async () => {
     const path = uniquePath('default');
     const before = Date.now();
-    await get(nginx, `${path}?secret=1`, { 'user-agent': 'probe/1.0', host: 'shop.example:8443' });
+    await get(nginx, `${path}?secret=1`, { 'user-agent': 'probe/1.0', host: 'Shop.Example:8443' });
     const after = Date.now();
     const record = await recordFor(nginx, path);
     expect(record).toMatchObject({
@@ -55,13 +72,14 @@ describeEachRuntime('span records', (rt) => {
       route: '',
       status: 200,
       clientAddress: '127.0.0.1',
-      serverPort: nginx.port('main'),
+      // The Host header's port (HTTP server conventions); client.port is Opt-In there and not recorded.
+      serverPort: 8443,
+      clientPort: 0,
       userAgent: 'probe/1.0',
       protocolVersion: '1.1',
       error: '',
       rejectedHeaders: [],
     });
-    expect(record.clientPort).toBeGreaterThan(0);
     expect(record.requestBytes).toBeGreaterThan(path.length);
     expect(record.responseBytes).toBeGreaterThan(0);
     // nginx times have millisecond resolution.
@@ -126,7 +144,7 @@ describeEachRuntime('span records', (rt) => {
       const { upstream } = await get(nginx, path);
       await nginx.syslog.waitFor((all) => all.some((d) => d.text.includes(path)));
       const found = nginx.syslog.texts().find((text) => text.includes(path))!;
-      expect(found).toMatch(/^<190>\w{3} [ \d]\d \d\d:\d\d:\d\d njs_tracing: \{"v":2,/);
+      expect(found).toMatch(new RegExp(`^<190>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d njs_tracing: \\{"v":${RECORD_VERSION},`));
       const parsed = parseRecord(found);
       expect(parsed.ok).toBe(true);
       if (parsed.ok) expect(upstream!.headers.find(([n]) => n === 'traceparent')![1]).toContain(parsed.record.clientSpanId);
@@ -134,17 +152,24 @@ describeEachRuntime('span records', (rt) => {
     });
   });
 
-  it('still reads version 1 records, written by includes older than the sidecar, into the same span record', async () => {
-    const path = uniquePath('v1');
-    const response = await fetch(nginx.url(path, 'v1'), { headers: { 'user-agent': 'probe/1.0', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } });
+  it.each([
+    ['v1', '{"v":1,"tid":'],
+    ['v2', '{"v":2,"id":'],
+  ])('still reads %s records, written by includes older than the sidecar, into the same span record', async (v, start) => {
+    const path = uniquePath(v);
+    const response = await fetch(nginx.url(path, v), {
+      headers: { 'user-agent': 'probe/1.0', host: 'shop.example:8443', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+    });
     expect(response.status).toBe(200);
     const record = await recordFor(nginx, path);
     const line = nginx.spanFile.lines().find((l) => l.includes(path))!;
-    expect(line.startsWith('{"v":1,"tid":')).toBe(true);
+    expect(line.startsWith(start)).toBe(true);
+    // These versions wrote $host and the ports nginx saw (the server port it listened on).
     expect(record).toMatchObject({
       traceId: 'a'.repeat(32), parentSpanId: 'b'.repeat(16), traceFlags: 1, incomingFormat: 'w3c', method: 'GET', path,
-      userAgent: 'probe/1.0', status: 200, serverPort: nginx.port('v1'), error: '', rejectedHeaders: [],
+      host: 'shop.example', userAgent: 'probe/1.0', status: 200, serverPort: nginx.port(v), error: '', rejectedHeaders: [],
     });
+    expect(record.clientPort).toBeGreaterThan(0);
     expect(record.upstream.map((a) => a.status)).toEqual([200]);
   });
 });

@@ -7,7 +7,7 @@ import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '.
 import { renderLogFormat } from '../../src/record/log-format.js';
 import { parseRecord } from '../../src/record/parse.js';
 import { parseUpstreamAttempts } from '../../src/record/upstream-list.js';
-import { recordLine, recordLineV1, type RecordOverrides } from '../sidecar/support/records.js';
+import { recordLine, recordLineV1, recordLineV2, type RecordOverrides } from '../sidecar/support/records.js';
 
 /** Values of a retried request, by part (RawRecord) key. */
 const VALUES = {
@@ -19,8 +19,15 @@ const VALUES = {
   ua_rt: '0.011, 0.090', k_ns: 'shop', k_ing: 'web', k_svc: 'cart', k_port: '8080', err: '', rpc: '',
 };
 
-/** The record as nginx writes it (version 2: safe values joined, client values a field each). */
+/** The record as nginx writes it (version 3: safe values joined, client values a field each, no ports but the Host's). */
 const NGINX_LINE =
+  '{"v":3,"id":"0af7651916cd43dd8448eb211c80319c fd5d782cd7dc1ae2 7ab5c92e2f385c96 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
+  '"t":"1795565156.084 0.120 1795565155.970","n":"200 http HTTP/1.1 149 207 10.1.2.3",' +
+  '"u":"502, 200|0.001, 0.002|0.010, 0.050|0.011, 0.090|10.0.0.1:8080, 10.0.0.2:8080","k":"shop web cart 8080",' +
+  '"meth":"GET","host":"shop.example","path":"/cart/42","ua":"curl/7.88.1","rte":"/cart","qry":"","rpc":""}';
+
+/** The same request as the includes of issues 7r to 8r wrote it (version 2: both ports, host without its port). */
+const NGINX_LINE_V2 =
   '{"v":2,"id":"0af7651916cd43dd8448eb211c80319c fd5d782cd7dc1ae2 7ab5c92e2f385c96 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
   '"t":"1795565156.084 0.120 1795565155.970","n":"200 http HTTP/1.1 80 32824 149 207 10.1.2.3",' +
   '"u":"502, 200|0.001, 0.002|0.010, 0.050|0.011, 0.090|10.0.0.1:8080, 10.0.0.2:8080","k":"shop web cart 8080",' +
@@ -71,12 +78,32 @@ describe('parseRecord', () => {
 
   it('is what the test support builds from the same values', () => {
     expect(mutate({})).toBe(NGINX_LINE);
+    expect(recordLineV2(VALUES)).toBe(NGINX_LINE_V2);
   });
 
-  it('reads a version 1 record (includes older than the sidecar) into the same span record', () => {
-    const v1 = parseRecord(NGINX_LINE_V1);
-    expect(v1).toEqual(parseRecord(NGINX_LINE));
-    expect(parseRecord(recordLineV1({ ...VALUES, rpc: 'grpc:14' }))).toEqual(parseRecord(mutate({ rpc: 'grpc:14' })));
+  it('takes server.port from the Host header, else the default port of the scheme', () => {
+    const server = (host: string, sch = 'http') => {
+      const result = parseRecord(mutate({ host, sch }));
+      return result.ok ? [result.record.host, result.record.serverPort] : result.reason;
+    };
+    expect(server('Shop.Example:8443')).toEqual(['shop.example', 8443]);
+    expect(server('shop.example')).toEqual(['shop.example', 80]);
+    expect(server('shop.example', 'https')).toEqual(['shop.example', 443]);
+    expect(server('[::1]:8080')).toEqual(['[::1]', 8080]);
+    expect(server('10.0.0.1')).toEqual(['10.0.0.1', 80]);
+    expect(server('')).toEqual(['', 0]);
+    // Not a name and a port: kept whole, no port made up.
+    expect(server('a:b:c')).toEqual(['a:b:c', 0]);
+  });
+
+  it('reads version 1 and 2 records (includes older than the sidecar) into the same span record, with their ports', () => {
+    const v2 = parseRecord(NGINX_LINE_V2);
+    expect(parseRecord(NGINX_LINE_V1)).toEqual(v2);
+    // Version 3 has no client port; the server port comes from the Host header (here none: http's 80, v2's spt).
+    expect(v2).toEqual({ ...parseRecord(NGINX_LINE), record: { ...(parseRecord(NGINX_LINE) as { record: object }).record, clientPort: 32824 } });
+    expect(v2.ok && v2.record.serverPort).toBe(80);
+    expect(parseRecord(recordLineV1({ ...VALUES, rpc: 'grpc:14' }))).toEqual(parseRecord(recordLineV2({ ...VALUES, rpc: 'grpc:14' })));
+    expect(parseRecord(recordLineV2({ ...VALUES, spt: '8443', host: 'shop.example' }))).toMatchObject({ record: { host: 'shop.example', serverPort: 8443 } });
   });
 
   it('keeps a separator inside the last part of a joined field', () => {
@@ -110,12 +137,14 @@ describe('parseRecord', () => {
     ['notJson', 'hello'],
     ['truncatedJson', NGINX_LINE.slice(0, 200)],
     ['arrayNotObject', '[1,2]'],
-    ['wrongVersion', mutateJson({ v: 3 })],
+    ['wrongVersion', mutateJson({ v: 4 })],
+    ['v2Layout', mutateJson({ v: 2 })],
     ['missingField', mutateJson({ id: undefined })],
     ['numberField', mutateJson({ n: 200 })],
     ['missingPart', mutateJson({ t: '1795565156.084 0.120' })],
     ['v1MissingField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), tid: undefined })],
     ['v1NumberField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), st: 200 })],
+    ['v2MissingPart', JSON.stringify({ ...JSON.parse(NGINX_LINE_V2), n: '200 http HTTP/1.1 149 207 10.1.2.3' })],
     ['traceIdAllZeros', mutate({ tid: '0'.repeat(32) })],
     ['traceIdUppercase', mutate({ tid: '0AF7651916CD43DD8448EB211C80319C' })],
     ['spanIdShort', mutate({ sid: 'abc' })],
@@ -152,7 +181,7 @@ describe('parseRecord', () => {
   });
 
   it('keeps hostile text as data: quotes, newlines and a forged record in a user agent', () => {
-    const hostile = 'x"}\n{"v":2,"id":"ffffffffffffffffffffffffffffffff 1 2"';
+    const hostile = 'x"}\n{"v":3,"id":"ffffffffffffffffffffffffffffffff 1 2"';
     const line = mutate({ ua: hostile });
     const result = parseRecord(line);
     expect(result.ok && result.record.userAgent).toBe(hostile);

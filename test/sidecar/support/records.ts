@@ -1,12 +1,14 @@
 /**
  * Span record lines as NGINX writes them (every field a JSON string, values
  * joined as RECORD_FIELDS says), built from the table so they follow the
- * shared format; and version 1 lines, as older includes wrote them.
+ * shared format; and version 1 and 2 lines, as older includes wrote them.
  */
 import { RECORD_KEYS_V1 } from '../../../src/record/fields-v1.js';
-import { RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type RecordKey } from '../../../src/record/fields.js';
+import { RECORD_LAYOUT_V2 } from '../../../src/record/fields-v2.js';
+import { RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type LegacyKey, type RecordKey } from '../../../src/record/fields.js';
 
-export type RecordOverrides = Partial<Record<RecordKey, string>>;
+/** Values by part key; spt and cpt are written only into older versions' lines. */
+export type RecordOverrides = Partial<Record<RecordKey | LegacyKey, string>>;
 
 let counter = 0;
 
@@ -21,7 +23,7 @@ export function freshIds(): { tid: string; sid: string; cid: string } {
   };
 }
 
-const DEFAULTS: Record<RecordKey, string> = {
+const DEFAULTS: Record<RecordKey | LegacyKey, string> = {
   tid: '4bf92f3577b34da6a3ce929d0e0e4736',
   sid: '00f067aa0ba902b7',
   pid: '',
@@ -62,13 +64,21 @@ const DEFAULTS: Record<RecordKey, string> = {
   rpc: '',
 };
 
-const value = (overrides: RecordOverrides, key: RecordKey): string => overrides[key] ?? DEFAULTS[key];
+const value = (overrides: RecordOverrides, key: RecordKey | LegacyKey): string => overrides[key] ?? DEFAULTS[key];
 
 /** One record line (no newline). */
 export function recordLine(overrides: RecordOverrides = {}): string {
   const fields: Record<string, string | number> = { v: RECORD_VERSION };
   for (const field of RECORD_FIELDS as readonly FieldSpec[])
     fields[field.key] = field.parts.map((part) => value(overrides, part.key as RecordKey)).join(field.separator ?? '');
+  return JSON.stringify(fields);
+}
+
+/** The same values as a version 2 record (joined fields with both ports; host as nginx's $host wrote it). */
+export function recordLineV2(overrides: RecordOverrides = {}): string {
+  const fields: Record<string, string | number> = { v: 2 };
+  for (const field of RECORD_LAYOUT_V2)
+    fields[field.key] = field.parts.map((part) => value(overrides, part as RecordKey | LegacyKey)).join(field.separator ?? '');
   return JSON.stringify(fields);
 }
 
