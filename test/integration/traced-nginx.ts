@@ -164,9 +164,9 @@ export interface Exchange {
 }
 
 /** GET through nginx with Node's http client (which still refuses CR/LF in values). */
-export function get(nginx: Nginx, path: string, headers: Record<string, string | string[]> = {}): Promise<Exchange> {
+export function get(nginx: Nginx, path: string, headers: Record<string, string | string[]> = {}, port?: string): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(nginx.url(path), { headers, agent: false }, (res) => {
+    const req = httpRequest(port === undefined ? nginx.url(path) : nginx.url(path, port), { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
