@@ -21,10 +21,13 @@
  * $upstream_addr).
  *
  * Version 3 leaves out the two ports nginx formats itself ($server_port,
- * $remote_port: ~1,400 instructions a record): the HTTP server conventions
+ * $remote_port: ~1,100 instructions a record): the HTTP server conventions
  * take server.port from the Host header (so `host` is now that header, port
- * included; the sidecar splits it) and make client.port Opt-In. Versions 1
- * and 2 are still read (fields-v1.ts, fields-v2.ts).
+ * included; the sidecar splits it) and make client.port Opt-In. It writes
+ * both span ids as the $request_id they are the halves of, the times, words
+ * and numbers in one field and the client values in another (a field
+ * boundary costs ~70 instructions). Versions 1 and 2 are still read
+ * (fields-v1.ts, fields-v2.ts).
  */
 
 export const RECORD_VERSION = 3;
@@ -85,8 +88,8 @@ export const RECORD_FIELDS = [
     separator: ' ',
     parts: [
       { key: 'tid', nginx: '$tracing_trace_id', doc: 'trace id, 32 lowercase hex' },
-      { key: 'sid', nginx: '$tracing__rid$tracing__rid_low', doc: 'ingress SERVER span id, 16 hex' },
-      { key: 'cid', nginx: '$tracing__rid_high', doc: 'upstream CLIENT span id: the parent id injected upstream (the regex run for sid set it)' },
+      // One value, not "$tracing__rid$tracing__rid_low $tracing__rid_high": a variable fewer (~170 instructions each).
+      { key: 'rid', nginx: '$request_id', doc: 'the span ids, 32 hex: upstream CLIENT span id (the parent id injected upstream, $tracing__rid_high), then ingress SERVER span id ($tracing__rid_low)' },
       { key: 'fl', nginx: '$tracing__flags', doc: 'W3C trace flags we propagated, 2 hex' },
       { key: 'bad', nginx: '$tracing__rejected', doc: 'incoming trace headers rejected as invalid, comma separated' },
       { key: 'pid', nginx: '$tracing__parent_id', doc: 'parent span id from the trusted incoming context, or empty', byMode: true },
@@ -99,18 +102,14 @@ export const RECORD_FIELDS = [
     ],
   },
   {
-    key: 't',
+    // Times, then words and numbers nginx writes (none holds a space); the client address last.
+    key: 'n',
     separator: ' ',
     parts: [
       { key: 'end', nginx: '$msec', doc: 'end of the request, unix seconds with ms' },
       { key: 'dur', nginx: '$request_time', doc: 'request duration in seconds with ms' },
       { key: 'ust', nginx: '$tracing__upstream_start', doc: 'when nginx built the upstream request, unix seconds with ms' },
-    ],
-  },
-  {
-    key: 'n',
-    separator: ' ',
-    parts: [
+      { key: 'rpc', nginx: '$tracing__rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty' },
       { key: 'st', nginx: '$status', doc: 'response status' },
       { key: 'sch', nginx: '$scheme', doc: 'http or https' },
       { key: 'pv', nginx: '$server_protocol', doc: 'HTTP/1.0, HTTP/1.1, HTTP/2.0' },
@@ -140,32 +139,37 @@ export const RECORD_FIELDS = [
       { key: 'k_port', nginx: '$service_port', doc: 'ingress-nginx: backend Service port' },
     ],
   },
-  { key: 'meth', parts: [{ key: 'meth', nginx: '', doc: 'HTTP method', cap: { from: '$request_method', bytes: 32 } }] },
-  // A host name (<= 253 bytes) and ":" and a port fit; the sidecar splits them (server.address, server.port).
-  { key: 'host', parts: [{ key: 'host', nginx: '', doc: 'Host header as sent, with its port if any', cap: { from: '$http_host', bytes: 261 } }] },
-  { key: 'path', parts: [{ key: 'path', nginx: '', doc: 'request path as sent, no query', cap: { from: '$request_uri', bytes: 1024, stopAt: '?' } }] },
-  { key: 'ua', parts: [{ key: 'ua', nginx: '', doc: 'User-Agent', cap: { from: '$http_user_agent', bytes: 256 } }] },
-  { key: 'rte', parts: [{ key: 'rte', nginx: '', doc: 'route template ($tracing_route, by default $location_path)', cap: { from: '$tracing_route', bytes: 256 } }] },
   {
-    key: 'qry',
-    parts: [{ key: 'qry', nginx: '', doc: 'query string as sent, when $tracing_record_query is on; redacted by the sidecar', cap: { from: '$request_uri', bytes: 512, gate: '$tracing_record_query' } }],
-  },
-  {
-    key: 'rpc',
-    optional: true,
-    parts: [{ key: 'rpc', nginx: '$tracing__rpc', doc: 'gRPC requests (Content-Type application/grpc...): "grpc:" and the grpc-status of the response (0-99) if one came; else empty' }],
+    // The client values, each bounded by the regex map of bounds.ts. None can hold a "\n" but the route,
+    // which comes last and takes the rest; escape=json writes a "\n" inside a value as the separator is
+    // written, so only the route may hold one. One field, not six: a field boundary costs ~70 instructions.
+    key: 'c',
+    separator: '\n',
+    parts: [
+      { key: 'meth', nginx: '', doc: 'HTTP method', cap: { from: '$request_method', bytes: 32 } },
+      // A host name (<= 253 bytes) and ":" and a port fit; the sidecar splits them (server.address, server.port).
+      { key: 'host', nginx: '', doc: 'Host header as sent, with its port if any', cap: { from: '$http_host', bytes: 261 } },
+      { key: 'path', nginx: '', doc: 'request path as sent, no query', cap: { from: '$request_uri', bytes: 1024, stopAt: '?' } },
+      { key: 'qry', nginx: '', doc: 'query string as sent, when $tracing_record_query is on; redacted by the sidecar', cap: { from: '$request_uri', bytes: 512, gate: '$tracing_record_query' } },
+      { key: 'ua', nginx: '', doc: 'User-Agent', cap: { from: '$http_user_agent', bytes: 256 } },
+      { key: 'rte', nginx: '', doc: 'route template ($tracing_route, by default $location_path)', cap: { from: '$tracing_route', bytes: 256 } },
+    ],
   },
 ] as const satisfies readonly FieldSpec[];
 
 export type FieldKey = (typeof RECORD_FIELDS)[number]['key'];
 export type RecordKey = (typeof RECORD_FIELDS)[number]['parts'][number]['key'];
-/** Parts only older versions write (v1, v2): the server and the client port. */
-export type LegacyKey = 'spt' | 'cpt';
+/**
+ * Parts only older versions write (v1, v2): the server and the client port,
+ * the span ids one by one (version 3 writes them as `rid`, the parser splits it).
+ */
+export type LegacyKey = 'spt' | 'cpt' | 'sid' | 'cid';
 
 /**
  * A record's values by part key, as the parser reads them: every value a
  * string (missing ones empty). `host` is the Host header with its port in
- * version 3, nginx's $host (no port) before; `spt`/`cpt` are empty in v3.
+ * version 3, nginx's $host (no port) before; `spt`/`cpt` are empty in v3,
+ * `sid`/`cid` the halves of its `rid`.
  */
 export type RawRecord = Record<RecordKey | LegacyKey, string>;
 

@@ -14,7 +14,9 @@ export function renderLogFormat(): string {
   const fields = (RECORD_FIELDS as readonly FieldSpec[]).map((field) => {
     const own = field.parts.filter((part) => !part.byMode).map(partNginx);
     const byMode = field.parts.some((part) => part.byMode) ? [BY_MODE_VARIABLE] : [];
-    return `"${field.key}":"${[...own, ...byMode].join(field.separator ?? '')}"`;
+    // A "\n" separator is written as the two characters \n (a newline once the JSON is read): "\\n" in nginx's quotes.
+    const separator = (field.separator ?? '').replace(/\n/g, '\\\\n');
+    return `"${field.key}":"${[...own, ...byMode].join(separator)}"`;
   });
   const body = [`{"v":${RECORD_VERSION}`, ...fields].join(',') + '}';
   // One quoted chunk per field keeps the generated conf readable and diffable.

@@ -132,6 +132,8 @@ function valuesJoined(raw: Record<string, unknown>, layout: readonly LayoutField
     if (parts === null) return ['missing_field', `field ${field.key} has fewer than ${field.parts.length} parts`];
     field.parts.forEach((part, i) => (values[part] = parts[i]));
   }
+  // Version 3: both span ids in one value, the CLIENT span's first (a wrong length fails their checks).
+  if (values.rid !== undefined) [values.cid, values.sid] = [values.rid.slice(0, 16), values.rid.slice(16)];
   return values as RawRecord;
 }
 

@@ -14,7 +14,9 @@ import { describeEachRuntime } from '../support/runtimes.js';
 import { get, recordFor, startTracedNginx, TRACED_HTTP, uniquePath } from './traced-nginx.js';
 
 /** What the older versions wrote for a part: the ports and $host as they did, else today's variable for the same value. */
-const OLD_NGINX: Record<string, string> = { spt: '$server_port', cpt: '$remote_port', host: '$host' };
+const OLD_NGINX: Record<string, string> = {
+  spt: '$server_port', cpt: '$remote_port', host: '$host', sid: '$tracing__rid$tracing__rid_low', cid: '$tracing__rid_high',
+};
 function nginxOf(key: string): string {
   if (OLD_NGINX[key]) return OLD_NGINX[key];
   const part = RECORD_PARTS.find((p) => p.key === key)!;

@@ -21,10 +21,10 @@ const VALUES = {
 
 /** The record as nginx writes it (version 3: safe values joined, client values a field each, no ports but the Host's). */
 const NGINX_LINE =
-  '{"v":3,"id":"0af7651916cd43dd8448eb211c80319c fd5d782cd7dc1ae2 7ab5c92e2f385c96 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
-  '"t":"1795565156.084 0.120 1795565155.970","n":"200 http HTTP/1.1 149 207 10.1.2.3",' +
+  '{"v":3,"id":"0af7651916cd43dd8448eb211c80319c 7ab5c92e2f385c96fd5d782cd7dc1ae2 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
+  '"n":"1795565156.084 0.120 1795565155.970  200 http HTTP/1.1 149 207 10.1.2.3",' +
   '"u":"502, 200|0.001, 0.002|0.010, 0.050|0.011, 0.090|10.0.0.1:8080, 10.0.0.2:8080","k":"shop web cart 8080",' +
-  '"meth":"GET","host":"shop.example","path":"/cart/42","ua":"curl/7.88.1","rte":"/cart","qry":"","rpc":""}';
+  '"c":"GET\\nshop.example\\n/cart/42\\n\\ncurl/7.88.1\\n/cart"}';
 
 /** The same request as the includes of issues 7r to 8r wrote it (version 2: both ports, host without its port). */
 const NGINX_LINE_V2 =
@@ -103,14 +103,16 @@ describe('parseRecord', () => {
     expect(v2).toEqual({ ...parseRecord(NGINX_LINE), record: { ...(parseRecord(NGINX_LINE) as { record: object }).record, clientPort: 32824 } });
     expect(v2.ok && v2.record.serverPort).toBe(80);
     expect(parseRecord(recordLineV1({ ...VALUES, rpc: 'grpc:14' }))).toEqual(parseRecord(recordLineV2({ ...VALUES, rpc: 'grpc:14' })));
+    expect(parseRecord(mutate({ rpc: 'grpc:14' }))).toMatchObject({ record: { rpcSystem: 'grpc', grpcStatus: 14 } });
     expect(parseRecord(recordLineV2({ ...VALUES, spt: '8443', host: 'shop.example' }))).toMatchObject({ record: { host: 'shop.example', serverPort: 8443 } });
   });
 
   it('keeps a separator inside the last part of a joined field', () => {
-    const result = parseRecord(mutate({ ua_addr: 'up|stream', k_port: 'http web', tst: 'a=b c,d=e' }));
+    const result = parseRecord(mutate({ ua_addr: 'up|stream', k_port: 'http web', tst: 'a=b c,d=e', rte: '/a\n/b' }));
     expect(result.ok && result.record.upstream[0].address).toBe('up|stream');
     expect(result.ok && result.record.kubernetes.servicePort).toBe('http web');
     expect(result.ok && result.record.traceState).toBe('a=b c,d=e');
+    expect(result.ok && result.record.route).toBe('/a\n/b');
   });
 
   it('reads "-" (a variable nginx found no value for) as empty in every part', () => {
@@ -141,13 +143,14 @@ describe('parseRecord', () => {
     ['v2Layout', mutateJson({ v: 2 })],
     ['missingField', mutateJson({ id: undefined })],
     ['numberField', mutateJson({ n: 200 })],
-    ['missingPart', mutateJson({ t: '1795565156.084 0.120' })],
+    ['missingPart', mutateJson({ n: '1795565156.084 0.120' })],
     ['v1MissingField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), tid: undefined })],
     ['v1NumberField', JSON.stringify({ ...JSON.parse(NGINX_LINE_V1), st: 200 })],
     ['v2MissingPart', JSON.stringify({ ...JSON.parse(NGINX_LINE_V2), n: '200 http HTTP/1.1 149 207 10.1.2.3' })],
     ['traceIdAllZeros', mutate({ tid: '0'.repeat(32) })],
     ['traceIdUppercase', mutate({ tid: '0AF7651916CD43DD8448EB211C80319C' })],
     ['spanIdShort', mutate({ sid: 'abc' })],
+    ['spanIdsLong', mutate({ rid: '7ab5c92e2f385c96fd5d782cd7dc1ae20' })],
     ['clientSpanIdZero', mutate({ cid: '0'.repeat(16) })],
     ['parentIdJunk', mutate({ pid: 'zzzzzzzzzzzzzzzz' })],
     ['flagsLong', mutate({ fl: '001' })],
@@ -165,7 +168,7 @@ describe('parseRecord', () => {
     ['too_long', 'x'.repeat(MAX_RECORD_BYTES + 1)],
     ['not_json', '{"v":1,'],
     ['version', mutateJson({ v: 0 })],
-    ['missing_field', mutateJson({ t: undefined })],
+    ['missing_field', mutateJson({ n: undefined })],
     ['missing_field', mutateJson({ k: 'shop web' })],
     ['bad_id', mutate({ sid: 'x' })],
     ['bad_flags', mutate({ fl: 'zz' })],
@@ -180,11 +183,12 @@ describe('parseRecord', () => {
     expect(parseRecord(deep)).toMatchObject({ ok: false, code: 'version' });
   });
 
-  it('keeps hostile text as data: quotes, newlines and a forged record in a user agent', () => {
-    const hostile = 'x"}\n{"v":3,"id":"ffffffffffffffffffffffffffffffff 1 2"';
-    const line = mutate({ ua: hostile });
+  it('keeps hostile text as data: quotes and a forged record in a user agent, newlines in the route', () => {
+    // The bounds map lets no "\n" into a client value but the last (the route): see fields.ts, field c.
+    const hostile = 'x"}{"v":3,"id":"ffffffffffffffffffffffffffffffff 1 2"';
+    const line = mutate({ ua: hostile, rte: `\n${hostile}\n` });
     const result = parseRecord(line);
-    expect(result.ok && result.record.userAgent).toBe(hostile);
+    expect(result.ok && [result.record.userAgent, result.record.route]).toEqual([hostile, `\n${hostile}\n`]);
     expect(line.split('\n')).toHaveLength(1);
   });
 });
@@ -220,7 +224,7 @@ describe('the bounds of client values', () => {
   it('renders every cap declared in fields.ts into the map nginx runs', () => {
     const bounds = renderBounds();
     const capped = RECORD_PARTS.filter((part) => part.cap);
-    expect(capped.map((part) => part.key)).toEqual(['meth', 'host', 'path', 'ua', 'rte', 'qry']);
+    expect(capped.map((part) => part.key)).toEqual(['meth', 'host', 'path', 'qry', 'ua', 'rte']);
     expect(bounds).toContain('(?(<tracing__cap_on>)');
     for (const part of capped) expect(bounds).toContain(`(?<tracing__cap_${part.key}>`);
     for (const part of capped) expect(bounds).toMatch(new RegExp(`tracing__cap_${part.key}>[^)]*\\{0,${part.cap!.bytes}\\}\\+\\)`));

@@ -28,6 +28,7 @@ const DEFAULTS: Record<RecordKey | LegacyKey, string> = {
   sid: '00f067aa0ba902b7',
   pid: '',
   cid: 'b7ad6b7169203331',
+  rid: '',
   fl: '01',
   tst: '',
   ltid: '',
@@ -69,8 +70,10 @@ const value = (overrides: RecordOverrides, key: RecordKey | LegacyKey): string =
 /** One record line (no newline). */
 export function recordLine(overrides: RecordOverrides = {}): string {
   const fields: Record<string, string | number> = { v: RECORD_VERSION };
+  // rid is the CLIENT and the SERVER span id as one value, as $request_id holds them.
+  const all = { ...overrides, rid: overrides.rid ?? value(overrides, 'cid') + value(overrides, 'sid') };
   for (const field of RECORD_FIELDS as readonly FieldSpec[])
-    fields[field.key] = field.parts.map((part) => value(overrides, part.key as RecordKey)).join(field.separator ?? '');
+    fields[field.key] = field.parts.map((part) => value(all, part.key as RecordKey)).join(field.separator ?? '');
   return JSON.stringify(fields);
 }
 
