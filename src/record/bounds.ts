@@ -7,8 +7,9 @@
  * through named captures: one lookup instead of one map each. A header value
  * or a request line cannot contain "\n", so each variable is found between
  * two; the last (the route, which configuration may fill from a decoded $uri)
- * takes the rest. Were a "\n" to get in anyway, the values would shift within
- * this record, each still bounded by its own quantifier. A gated part (the
+ * takes the rest, and is written last (the record joins these values by "\n"
+ * too). Were a "\n" to get in anyway, the values would shift within this
+ * record, each still bounded by its own quantifier. A gated part (the
  * query) is captured only when its knob, first in the key, is on. Possessive
  * quantifiers (nothing after them could match what they gave back) spare
  * PCRE without JIT its backtracking records: ~270 instructions on nginx 1.22.
@@ -34,6 +35,8 @@ export function renderBounds(): string {
   const gated = parts.filter(({ cap }) => cap.gate);
   const ungated = parts.filter(({ cap }) => !cap.gate);
   if (gated.length > 1) throw new Error('one gated part at most');
+  // The record joins the bounded values by "\n" (fields.ts, field c): only the last may hold one.
+  if (parts[parts.length - 1] !== ungated[ungated.length - 1]) throw new Error('the route-like last part must be written last');
   const gate = gated[0];
   const segments = ungated.map(({ key, cap }, i) => {
     const last = i === ungated.length - 1;

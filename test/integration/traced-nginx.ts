@@ -211,9 +211,18 @@ function parsedRecords(lines: string[]): SpanRecord[] {
   });
 }
 
+/**
+ * Whether a record line is for this exact path (not one it is a prefix of):
+ * version 3 writes the path between two "\n" of field c, older versions as
+ * field path.
+ */
+export function lineHasPath(line: string, path: string): boolean {
+  return line.includes(`\\n${path}\\n`) || line.includes(`"path":"${path}"`);
+}
+
 /** The records nginx wrote to the file sink for this path (waits for the buffered log). */
 export async function recordsFor(nginx: Nginx, path: string, count = 1): Promise<SpanRecord[]> {
-  const lines = await nginx.spanFile.waitFor((all) => all.filter((l) => l.includes(`"path":"${path}"`)).length >= count);
+  const lines = await nginx.spanFile.waitFor((all) => all.filter((l) => lineHasPath(l, path)).length >= count);
   return parsedRecords(lines).filter((r) => r.path === path);
 }
 

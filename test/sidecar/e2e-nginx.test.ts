@@ -13,7 +13,7 @@ import { FakeOtlpReceiver, OTLP_KIND, OTLP_STATUS, type ReceivedSpan } from '../
 import { FakeUpstream } from '../support/fake-upstream.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { get, recordFor, uniquePath } from '../integration/traced-nginx.js';
+import { get, lineHasPath, recordFor, uniquePath } from '../integration/traced-nginx.js';
 import { freeUdpPort, INCOMING_PARENT, INCOMING_TRACE, TRACEPARENT, waitFor, windowMs } from './support/e2e.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
@@ -239,7 +239,7 @@ describeEachRuntime('sidecar end to end through NGINX', (runtime) => {
       if (location === 'file') paths.push(path);
     }
     // The records wait in the file for the next sidecar (nginx flushes its log buffer within 1 s).
-    await nginx.spanFile.waitFor((lines) => paths.every((path) => lines.some((line) => line.includes(`"path":"${path}"`))));
+    await nginx.spanFile.waitFor((lines) => paths.every((path) => lines.some((line) => lineHasPath(line, path))));
     expect(statSync(nginx.spanFile.path).size).toBeGreaterThan(sizeBefore);
   });
 });
