@@ -62,6 +62,8 @@ describeEachRuntime('gRPC backends', (runtime) => {
     expect(call.headers['x-njs-tracing-upstream-start']).toBeUndefined();
     const record = await recordFor(nginx, path);
     expect(record).toMatchObject({ traceId: INCOMING_TRACE, parentSpanId: INCOMING_PARENT, clientSpanId, rpcSystem: 'grpc', grpcStatus: 0, protocolVersion: '2' });
+    // HTTP/2 has no Host header but :authority, which nginx gives as $http_host: server.address and server.port.
+    expect(record).toMatchObject({ host: '127.0.0.1', serverPort: nginx.port('main') });
     expect(record.upstreamStartMs).not.toBeNull();
   });
 

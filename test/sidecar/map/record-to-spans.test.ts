@@ -1,6 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { ms, spans } from '../support/spans.js';
+import { parseRecord } from '../../../src/record/parse.js';
+import { TRACING_SCOPE } from '../../../src/sidecar/map/resource.js';
+import { recordToSpans } from '../../../src/sidecar/map/record-to-spans.js';
+import { recordLineV2 } from '../support/records.js';
+import { ms, resource, spans } from '../support/spans.js';
 
 describe('record to spans', () => {
   it('makes a SERVER span with the record ids, its incoming parent, and one CLIENT span whose id was injected upstream', () => {
@@ -49,7 +53,6 @@ describe('record to spans', () => {
       'server.address': 'shop.example',
       'server.port': 80,
       'client.address': '10.1.2.3',
-      'client.port': 51234,
       'user_agent.original': 'curl/8.5.0',
       'network.protocol.version': '2',
       'http.request.size': 120,
@@ -59,6 +62,17 @@ describe('record to spans', () => {
       'nginx.ingress.service.name': 'items',
       'nginx.ingress.service.port': 8080,
     });
+    // client.port is Opt-In in the HTTP server conventions: record version 3 leaves it out.
+    expect(server.attributes['client.port']).toBeUndefined();
+  });
+
+  it('takes server.port from the Host header (v3), and both ports from older records', () => {
+    expect(spans({ host: 'Shop.Example:8443' })[0].attributes).toMatchObject({ 'server.address': 'shop.example', 'server.port': 8443 });
+    expect(spans({ host: 'shop.example', sch: 'https' })[0].attributes['server.port']).toBe(443);
+    const parsed = parseRecord(recordLineV2({ spt: '8080', cpt: '51234' }));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const [server] = recordToSpans(parsed.record, { resource, scope: TRACING_SCOPE, queryRedaction: 'all' });
+    expect(server.attributes).toMatchObject({ 'server.address': 'shop.example', 'server.port': 8080, 'client.port': 51234 });
   });
 
   it('keeps the ingress-nginx context out of the k8s.* namespace, which the resource uses for the pod', () => {

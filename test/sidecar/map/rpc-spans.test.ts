@@ -3,7 +3,8 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseRecord } from '../../../src/record/parse.js';
 import { RECORD_FIELDS } from '../../../src/record/fields.js';
-import { recordLine } from '../support/records.js';
+import { RECORD_LAYOUT_V2 } from '../../../src/record/fields-v2.js';
+import { recordLine, recordLineV2 } from '../support/records.js';
 import { spans } from '../support/spans.js';
 
 const GRPC = { meth: 'POST', path: '/helloworld.Greeter/SayHello', rte: '/', pv: 'HTTP/2.0' } as const;
@@ -57,7 +58,8 @@ describe('gRPC spans', () => {
   });
 
   it('reads records written before the gRPC field existed, and ignores a status that is not 0-99', () => {
-    const old = JSON.parse(recordLine());
+    // Version 2 added the field without a version bump (optional); version 3 writes it in field n.
+    const old = JSON.parse(recordLineV2());
     delete old.rpc;
     const parsed = parseRecord(JSON.stringify(old));
     expect(parsed.ok && parsed.record).toMatchObject({ rpcSystem: '', grpcStatus: null });
@@ -66,6 +68,7 @@ describe('gRPC spans', () => {
       expect(parsed.ok && parsed.record.grpcStatus, value).toBe(null);
     }
     expect(parseRecord(recordLine({ rpc: 'grpc:' }))).toMatchObject({ ok: true, record: { rpcSystem: 'grpc', grpcStatus: null } });
-    expect(RECORD_FIELDS.filter((f) => 'optional' in f).map((f) => f.key)).toEqual(['rpc']);
+    expect(RECORD_LAYOUT_V2.filter((f) => f.optional).map((f) => f.key)).toEqual(['rpc']);
+    expect(RECORD_FIELDS.filter((f) => 'optional' in f)).toEqual([]);
   });
 });
