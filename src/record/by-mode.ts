@@ -2,15 +2,17 @@
  * The record's context parts (parent, link, format, err: the `byMode` parts
  * of fields.ts) in one lookup. For the modes the mode lookup decides alone
  * (root: a new trace; continue: a trusted W3C parent; distrust: a W3C parent
- * kept as a link), what these variables hold is known from the mode; keyed
- * on the knob check's own key, err is known empty for the usual valid knob
- * values: those keys write literals (or the one variable still needed)
- * instead of six lookups. Everything else — native, js, invalid or unusual
- * knobs, any mode a later version adds — writes the variables themselves.
+ * kept as a link), what these variables hold is known from the mode; for a
+ * mode decided by an exact key and the usual values of the other knobs, err
+ * is known empty: those keys write literals (or the one variable still
+ * needed) instead of six lookups. Everything else — the general chain, js,
+ * invalid or unusual knobs, any mode a later version adds — writes the
+ * variables themselves.
  */
 import { NATIVE_MODES } from '../contract/modes.js';
 import { RECORD_PARTS } from './fields.js';
-import { KNOB_CHECK_KEY, USUAL_INJECTS } from '../conf/fragments/knobs.js';
+import { USUAL_INJECTS } from '../conf/fragments/knobs.js';
+import { GENERAL_TAKEN } from '../conf/fragments/modes.js';
 import { renderMap, type MapEntry } from '../conf/fragments/render.js';
 
 export const BY_MODE_VARIABLE = '$tracing__record_ctx';
@@ -25,25 +27,35 @@ export const KNOWN: Record<string, Record<string, string>> = {
 const knownFor = (mode: string): Record<string, string> => KNOWN[mode] ?? { err: '' };
 
 /**
- * The key is $tracing__error's own (src/conf/fragments/knobs.ts), so a fast
- * key is one whose err that map says is empty: the modes of the default path
- * with enabled on, the default sampler and ratio ($tracing__sampler_valid 1)
- * and the usual values of the other knobs. A mode alone would not do: root,
- * say, is also reached with an invalid $tracing_enabled (err=config).
+ * The key: the mode, $tracing__unvetted and the knobs the mode is not keyed
+ * on. A mode the exact keys of the mode lookups give (src/conf/fragments/
+ * modes.ts) says $tracing_enabled is on, $tracing_trust_incoming on or off
+ * and the sampler and ratio a valid pair; the general chain sets
+ * $tracing__unvetted, and its modes take the default (the knob check's own
+ * key). So a fast key is one whose err that check says is empty for every
+ * vetted combination: the usual values of the other knobs. A mode alone would
+ * not do: root, say, is also reached with an invalid $tracing_enabled
+ * (err=config), through the general chain.
  */
-const TRUST = ['on', 'off'];
 const SINKS = ['file', 'udp'];
 const ON_OFF = ['off', 'on'];
-export const BY_MODE_KEY = KNOB_CHECK_KEY;
+export const BY_MODE_KEY = `$tracing__mode|${GENERAL_TAKEN}$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject`;
+/** The knob check's keys a fast key stands for: the mode lookups' exact keys vet enabled, trust and the sampler pair. */
+export const VETTED = { enabled: ['on'], trust: ['on', 'off'], samplerValid: '1' };
 
 /** Keys whose values the mode says, with their err empty ($tracing_traceresponse on: the general variables; fewer keys). */
 export function fastKeys(mode: string): string[] {
   const keys: string[] = [];
-  for (const trust of TRUST)
-    for (const sink of SINKS)
-      for (const query of ON_OFF)
-        for (const headers of USUAL_INJECTS) keys.push(`${mode}|on${trust}${sink}${query}off:${headers}:1`);
+  for (const sink of SINKS)
+    for (const query of ON_OFF)
+      for (const headers of USUAL_INJECTS) keys.push(`${mode}|${sink}${query}off:${headers}`);
   return keys;
+}
+
+/** The knob check's keys ($tracing__error, KNOB_CHECK_KEY) that a fast key stands for. */
+export function knobCheckKeys(fastKey: string): string[] {
+  const [mode, rest] = fastKey.split(/\|(.*)/s);
+  return VETTED.enabled.flatMap((on) => VETTED.trust.map((trust) => `${mode}|${on}${trust}${rest}:${VETTED.samplerValid}`));
 }
 
 export function byModeParts() {

@@ -121,6 +121,17 @@ const CASES: Array<[location: string, name: string, headers: Headers, path: Path
   ['mx-all', 'invalid traceparent alone', { traceparent: 'junk' }, 'native'],
   ['mx-all', 'valid W3C, junk b3 after it', { traceparent: W3C, b3: 'junk' }, 'native'],
   ['mx-all', 'junk b3 before a valid uber-trace-id (njs)', { b3: 'junk', 'uber-trace-id': `${TRACE}:${PARENT}:0:1` }, 'js'],
+  // A shorter list: its own keys in the mode lookup.
+  ['mx-w3c-b3', 'nothing', {}, 'native'],
+  ['mx-w3c-b3', 'b3 sampled', { b3: `${TRACE}-${PARENT}-1` }, 'native'],
+  ['mx-w3c-b3', 'W3C parent', { traceparent: W3C }, 'native'],
+  ['mx-w3c-b3', 'W3C parent + tracestate', { traceparent: W3C, tracestate: 'a=1' }, 'native'],
+  ['mx-w3c-b3', 'invalid traceparent, then b3', { traceparent: 'junk', b3: `${TRACE}-${PARENT}-1` }, 'native'],
+  ['mx-w3c-b3', 'tracestate alone', { tracestate: 'a=1' }, 'native'],
+  // An invalid knob the mode lookup is keyed on: the general chain decides, the record says err=config.
+  ['mx-all-yes', 'nothing', {}, 'native'],
+  ['mx-all-yes', 'b3 sampled', { b3: `${TRACE}-${PARENT}-1` }, 'native'],
+  ['mx-all-yes', 'W3C parent', { traceparent: W3C }, 'native'],
   // 6: inject w3c,b3
   ['mx-inject', 'no context', {}, 'native'],
   ['mx-inject', 'W3C parent', { traceparent: W3C }, 'native'],

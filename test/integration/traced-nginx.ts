@@ -28,6 +28,8 @@ export const MATRIX: Record<string, { settings: string; njsExtract: string }> = 
   'mx-inject': { settings: 'set $tracing_inject "w3c,b3";', njsExtract: ' w3c' },
   'mx-distrust': { settings: 'set $tracing_trust_incoming off;', njsExtract: ' w3c' },
   'mx-b3': { settings: 'set $tracing_extract b3;', njsExtract: ' b3' },
+  'mx-w3c-b3': { settings: 'set $tracing_extract "w3c,b3";', njsExtract: 'w3c, b3' },
+  'mx-all-yes': { settings: 'set $tracing_enabled yes; set $tracing_extract "w3c,b3,b3multi,jaeger";', njsExtract: 'w3c, b3, b3multi, jaeger' },
   'mx-all-ratio': {
     settings: 'set $tracing_extract "w3c,b3,b3multi,jaeger"; set $tracing_sampler traceidratio; set $tracing_sample_ratio 0.25;',
     njsExtract: 'w3c, b3, b3multi, jaeger',

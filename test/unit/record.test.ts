@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderKnobChecks } from '../../src/conf/fragments/knobs.js';
+import { KNOB_CHECK_KEY, renderKnobChecks } from '../../src/conf/fragments/knobs.js';
+import { renderModeFast, renderModeOther } from '../../src/conf/fragments/modes.js';
 import { renderBounds } from '../../src/record/bounds.js';
 import { NATIVE_MODES } from '../../src/contract/modes.js';
-import { BY_MODE_KEY, fastKeys } from '../../src/record/by-mode.js';
+import { BY_MODE_KEY, fastKeys, knobCheckKeys, VETTED } from '../../src/record/by-mode.js';
 import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '../../src/record/fields.js';
 import { renderLogFormat } from '../../src/record/log-format.js';
 import { parseRecord } from '../../src/record/parse.js';
@@ -241,6 +242,12 @@ describe('the bounds of client values', () => {
 });
 
 describe('the record context by mode', () => {
+  /** One map's entries (unquoted key, value) out of rendered config text. */
+  const mapEntries = (text: string, variable: string) => {
+    const block = text.split('\nmap ').find((b) => b.includes(` ${variable} {`))!;
+    return block.split('\n').slice(1).map((l) => /^ {4}("[^"]*"|\S+) ("[^"]*"|\S+);$/.exec(l)).filter((m) => m !== null)
+      .map((m) => [m![1].replace(/^"|"$/g, ''), m![2].replace(/^"|"$/g, '')]);
+  };
   /** The $tracing__error map as nginx reads it: its key, exact entries, then regexes in order. */
   const errorMap = () => {
     const block = renderKnobChecks().split('\nmap ').find((b) => b.includes(' $tracing__error {'))!;
@@ -259,13 +266,33 @@ describe('the record context by mode', () => {
     return entries.find(([k]) => k === 'default')![1];
   };
 
-  it("is keyed on the knob check's own key", () => {
-    expect(BY_MODE_KEY).toBe(errorMap().key);
+  it('is keyed on the mode, $tracing__unvetted and the knobs the mode is not keyed on', () => {
+    expect(errorMap().key).toBe(KNOB_CHECK_KEY);
+    expect(BY_MODE_KEY).toBe('$tracing__mode|$tracing__unvetted$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject');
   });
 
-  it('writes err empty only where the knob check says so', () => {
-    for (const mode of NATIVE_MODES) for (const key of fastKeys(mode)) expect(errorFor(key), key).toBe('');
+  it('writes err empty only where the knob check says so, for every combination the mode lookups vet', () => {
+    for (const mode of NATIVE_MODES)
+      for (const key of fastKeys(mode)) for (const check of knobCheckKeys(key)) expect(errorFor(check), check).toBe('');
     expect(errorFor('root|yesonfileoffoff:w3c:w3c:1')).toBe('config');
+  });
+
+  it("vets only what the mode lookups' exact keys say: enabled on, trust on or off, a valid sampler and ratio", () => {
+    const samplerValid = mapEntries(renderKnobChecks(), '$tracing__sampler_valid');
+    const exact = [...mapEntries(renderModeFast(), '$tracing__mode'), ...mapEntries(renderModeOther(), '$tracing__mode_other')]
+      .filter(([k]) => k !== 'default' && !k.startsWith('~'));
+    expect(exact.length).toBeGreaterThan(100);
+    for (const [key] of exact) {
+      const [on, , sampler, ratio, trust] = key.split('|');
+      expect(VETTED.enabled.map((e) => `1${e}`), key).toContain(on);
+      expect(VETTED.trust, key).toContain(trust);
+      expect(samplerValid.find(([k]) => k === `${sampler}|${ratio}`)?.[1], key).toBe(VETTED.samplerValid);
+    }
+  });
+
+  it('is reached with $tracing__unvetted set only through the general chain', () => {
+    const regexes = mapEntries(renderModeOther(), '$tracing__mode_other').filter(([k]) => k.startsWith('~'));
+    for (const [k, v] of regexes) expect(v === '$tracing__mode_general', k).toBe(k.includes('(?<tracing__unvetted>1)'));
   });
 
   it('keeps its keys short enough for a 64-byte hash bucket', () => {
