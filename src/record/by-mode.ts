@@ -27,35 +27,36 @@ export const KNOWN: Record<string, Record<string, string>> = {
 const knownFor = (mode: string): Record<string, string> => KNOWN[mode] ?? { err: '' };
 
 /**
- * The key: the mode, $tracing__unvetted and the knobs the mode is not keyed
- * on. A mode the exact keys of the mode lookups give (src/conf/fragments/
- * modes.ts) says $tracing_enabled is on, $tracing_trust_incoming on or off
- * and the sampler and ratio a valid pair; the general chain sets
- * $tracing__unvetted, and its modes take the default (the knob check's own
- * key). So a fast key is one whose err that check says is empty for every
+ * The key: the mode, $tracing__unvetted and the knobs neither the mode nor
+ * the sink is keyed on. A mode the exact keys of the mode lookups give
+ * (src/conf/fragments/modes.ts) says $tracing_enabled is on,
+ * $tracing_trust_incoming on or off and the sampler and ratio a valid pair;
+ * a record is written only after $tracing__sink_file's exact keys said file
+ * or udp (tracing-http.conf). The general chain and an invalid sink set
+ * $tracing__unvetted, and then the default (the knob check's own key)
+ * decides. So a fast key is one whose err that check says is empty for every
  * vetted combination: the usual values of the other knobs. A mode alone would
  * not do: root, say, is also reached with an invalid $tracing_enabled
  * (err=config), through the general chain.
  */
-const SINKS = ['file', 'udp'];
 const ON_OFF = ['off', 'on'];
-export const BY_MODE_KEY = `$tracing__mode|${GENERAL_TAKEN}$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject`;
-/** The knob check's keys a fast key stands for: the mode lookups' exact keys vet enabled, trust and the sampler pair. */
-export const VETTED = { enabled: ['on'], trust: ['on', 'off'], samplerValid: '1' };
+export const BY_MODE_KEY = `$tracing__mode|${GENERAL_TAKEN}$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject`;
+/** The knob check's keys a fast key stands for: the mode lookups' exact keys vet enabled, trust and the sampler pair, the sink map the sink. */
+export const VETTED = { enabled: ['on'], trust: ['on', 'off'], sink: ['file', 'udp'], samplerValid: '1' };
 
 /** Keys whose values the mode says, with their err empty ($tracing_traceresponse on: the general variables; fewer keys). */
 export function fastKeys(mode: string): string[] {
   const keys: string[] = [];
-  for (const sink of SINKS)
-    for (const query of ON_OFF)
-      for (const headers of USUAL_INJECTS) keys.push(`${mode}|${sink}${query}off:${headers}`);
+  for (const query of ON_OFF)
+    for (const headers of USUAL_INJECTS) keys.push(`${mode}|${query}off:${headers}`);
   return keys;
 }
 
 /** The knob check's keys ($tracing__error, KNOB_CHECK_KEY) that a fast key stands for. */
 export function knobCheckKeys(fastKey: string): string[] {
   const [mode, rest] = fastKey.split(/\|(.*)/s);
-  return VETTED.enabled.flatMap((on) => VETTED.trust.map((trust) => `${mode}|${on}${trust}${rest}:${VETTED.samplerValid}`));
+  return VETTED.enabled.flatMap((on) => VETTED.trust.flatMap((trust) =>
+    VETTED.sink.map((sink) => `${mode}|${on}${trust}${sink}${rest}:${VETTED.samplerValid}`)));
 }
 
 export function byModeParts() {

@@ -64,6 +64,19 @@ describeEachRuntime('knobs', (rt) => {
       expect((await outcome(nginx, 'bad-sink', {})).error).toBe('config');
     });
 
+    it('the udp sink sends a datagram for a record to write and none for an unsampled request', async () => {
+      const unsampled = uniquePath('udp');
+      const sampled = uniquePath('udp');
+      await get(nginx, unsampled, { traceparent: `00-${TRACE}-${PARENT}-00` });
+      await get(nginx, sampled, { traceparent: VALID });
+      // Datagrams over loopback arrive in the order nginx sent them: the second request's comes last.
+      await nginx.syslog.waitFor((all) => all.some((d) => d.text.includes(sampled)));
+      const texts = nginx.syslog.texts();
+      expect(texts.find((t) => t.includes(sampled))).toContain('"v":2');
+      expect(texts.some((t) => t.includes(unsampled))).toBe(false);
+      expect(nginx.spanFile.lines().some((line) => line.includes(sampled) || line.includes(unsampled))).toBe(false);
+    });
+
     it('enabled "yes" traces, like the default', async () => {
       expect(await outcome(nginx, 'bad-enabled', { traceparent: VALID })).toMatchObject({
         traceIdIsIncoming: true,

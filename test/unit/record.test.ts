@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KNOB_CHECK_KEY, renderKnobChecks } from '../../src/conf/fragments/knobs.js';
 import { renderModeFast, renderModeOther } from '../../src/conf/fragments/modes.js';
@@ -266,9 +267,9 @@ describe('the record context by mode', () => {
     return entries.find(([k]) => k === 'default')![1];
   };
 
-  it('is keyed on the mode, $tracing__unvetted and the knobs the mode is not keyed on', () => {
+  it('is keyed on the mode, $tracing__unvetted and the knobs neither the mode nor the sink is keyed on', () => {
     expect(errorMap().key).toBe(KNOB_CHECK_KEY);
-    expect(BY_MODE_KEY).toBe('$tracing__mode|$tracing__unvetted$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject');
+    expect(BY_MODE_KEY).toBe('$tracing__mode|$tracing__unvetted$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject');
   });
 
   it('writes err empty only where the knob check says so, for every combination the mode lookups vet', () => {
@@ -288,6 +289,14 @@ describe('the record context by mode', () => {
       expect(VETTED.trust, key).toContain(trust);
       expect(samplerValid.find(([k]) => k === `${sampler}|${ratio}`)?.[1], key).toBe(VETTED.samplerValid);
     }
+  });
+
+  it('vets the sink by the exact keys that write a record; any other in-scope value sets $tracing__unvetted', () => {
+    const conf = readFileSync(new URL('../../nginx-conf/tracing-http.conf', import.meta.url), 'utf8');
+    const sinkFile = mapEntries(conf, '$tracing__sink_file');
+    const writing = sinkFile.filter(([k, v]) => k.startsWith('1') && v !== '').map(([k]) => k.slice(1));
+    expect(writing).toEqual(VETTED.sink);
+    expect(sinkFile.filter(([k]) => k.startsWith('~'))).toEqual([['~^(?<tracing__unvetted>1)', '$tracing__write']]);
   });
 
   it('is reached with $tracing__unvetted set only through the general chain', () => {
