@@ -18,7 +18,7 @@ RARE_ROWS="r-future r-ts-ows r-ts-long r-ts-empty-member r-b3-debug r-b3-decisio
 
 matrix_knobs() { # row -> nginx directives for B's location
   case $1 in
-    m-default|m-w3c|m-ts2|m-ts32) echo "" ;;
+    m-default|m-w3c|m-ts2|m-ts32|m-unsampled) echo "" ;;
     m-r25) echo 'set $tracing_sample_ratio 0.25;' ;;
     m-r10) echo 'set $tracing_sample_ratio 0.1;' ;;
     m-r01) echo 'set $tracing_sample_ratio 0.01;' ;;
@@ -38,6 +38,7 @@ matrix_knobs() { # row -> nginx directives for B's location
 matrix_headers() { # row -> request headers, one per line
   case $1 in
     m-w3c|m-tidratio) echo "traceparent: $M_TRACEPARENT" ;;
+    m-unsampled) echo "traceparent: ${M_TRACEPARENT%01}00" ;;
     m-ts2|m-distrust|m-distrust-inc) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS2" ;;
     m-ts32) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS32" ;;
     m-xb3) echo "b3: $M_TRACE-$M_PARENT-1" ;;
@@ -63,6 +64,7 @@ matrix_what() {
     m-w3c) echo 'matrix 2: valid sampled traceparent' ;;
     m-ts2) echo 'matrix 3: traceparent + tracestate, 2 members' ;;
     m-ts32) echo 'matrix 3: traceparent + tracestate, 32 members / 511 characters' ;;
+    m-unsampled) echo 'm-w3c with an unsampled parent: no record, decided the same way every request (the ratio rows vary with their ids)' ;;
     m-r01-nosink) echo 'm-r01 with `set $tracing_sink off;`: no record (m-r01 minus this = deciding not to write one)' ;;
     m-r25|m-r10|m-r01) echo "matrix 4: new traces, parentbased_traceidratio $(matrix_knobs "$1" | grep -o '0\.[0-9]*')" ;;
     m-tidratio) echo 'matrix 4: traceidratio 0.25 with a sampled parent (this trace id is sampled)' ;;
