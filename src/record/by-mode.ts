@@ -12,19 +12,17 @@
 import { NATIVE_MODES } from '../contract/modes.js';
 import { RECORD_PARTS } from './fields.js';
 import { USUAL_INJECTS } from '../conf/fragments/knobs.js';
+import { MODE_CONTEXT } from '../conf/fragments/context.js';
 import { GENERAL_TAKEN } from '../conf/fragments/modes.js';
 import { renderMap, type MapEntry } from '../conf/fragments/render.js';
 
 export const BY_MODE_VARIABLE = '$tracing__record_ctx';
 
-/** What $tracing__parent_id, $tracing__link_*, $tracing__incoming_format and $tracing__error hold in these modes (tracing-http.conf). */
-export const KNOWN: Record<string, Record<string, string>> = {
-  root: { pid: '', ltid: '', lsid: '', fmt: '', err: '', tst: '' },
-  continue: { ltid: '', lsid: '', fmt: 'w3c', err: '' },
-  distrust: { pid: '', fmt: '', err: '', tst: '' },
-};
-/** Every other native mode (src/contract/modes.ts): only err is known (its key would be computed twice otherwise). */
-const knownFor = (mode: string): Record<string, string> => KNOWN[mode] ?? { err: '' };
+/** What the record's context parts hold in a native mode: MODE_CONTEXT's literal or source variable; err is empty under a fast key. */
+function knownFor(mode: string): Record<string, string> {
+  const context = MODE_CONTEXT[mode];
+  return context ? { pid: context.pid, ltid: context.ltid, lsid: context.lsid, fmt: context.fmt, tst: context.tst, err: '' } : { err: '' };
+}
 
 /**
  * The key: the mode, $tracing__unvetted and the knobs neither the mode nor

@@ -8,6 +8,7 @@ import { header } from '../support/echo-upstream.js';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
 import { expectNoRecord, get, recordFor, startTracedNginx, uniquePath } from './traced-nginx.js';
+import { RECORD_VERSION } from '../../src/record/fields.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';
@@ -72,7 +73,7 @@ describeEachRuntime('knobs', (rt) => {
       // Datagrams over loopback arrive in the order nginx sent them: the second request's comes last.
       await nginx.syslog.waitFor((all) => all.some((d) => d.text.includes(sampled)));
       const texts = nginx.syslog.texts();
-      expect(texts.find((t) => t.includes(sampled))).toContain('"v":2');
+      expect(texts.find((t) => t.includes(sampled))).toContain(`"v":${RECORD_VERSION}`);
       expect(texts.some((t) => t.includes(unsampled))).toBe(false);
       expect(nginx.spanFile.lines().some((line) => line.includes(sampled) || line.includes(unsampled))).toBe(false);
     });

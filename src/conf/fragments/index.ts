@@ -8,6 +8,7 @@ import { renderBounds } from '../../record/bounds.js';
 import { renderByMode, renderWriteDecision } from '../../record/by-mode.js';
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
+import { renderContext } from './context.js';
 import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
 import { renderExtract, renderExtractTables, renderModeGeneral } from './extract.js';
 import { renderIncoming, renderIncomingTables } from './incoming.js';
@@ -33,6 +34,7 @@ export const FRAGMENTS: Record<string, () => string> = {
   MODE_OTHER: renderModeOther,
   MODE_GENERAL: renderModeGeneral,
   SAMPLING: renderSampling,
+  CONTEXT: renderContext,
   // Long generated tables go last, so the file reads from the top.
   TABLES: () => [renderIncomingTables(), renderExtractTables(), renderInject(), renderSamplingTable()].join('\n\n'),
   JS_RESULT: renderJsResult,
