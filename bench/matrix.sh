@@ -3,11 +3,15 @@
 # the request headers (one per line) both A and B receive.
 # shellcheck shell=bash
 
+# Rows outside the issue's matrix, measured on request (SCENARIOS=... / as arguments).
+EXTRA_ROWS="m-ua m-unsampled m-r01-nosink"
 MATRIX_ROWS="m-default m-w3c m-ts2 m-ts32 m-r25 m-r10 m-r01 m-tidratio m-xb3 m-xb3multi m-xjaeger m-xnone m-inject m-distrust m-distrust-inc"
 
 M_TRACE=4bf92f3577b34da6a3ce929d0e0e4736
 M_PARENT=00f067aa0ba902b7
 M_TRACEPARENT="00-$M_TRACE-$M_PARENT-01"
+# A browser's User-Agent (the other rows send none; production requests do).
+M_BROWSER_UA='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
 M_TS2='congo=t61rcWkgMzE,rojo=00f067aa0ba902b7'
 # 32 members, 511 characters: the longest list the native path passes through.
 M_TS32=$(for i in $(seq -w 0 31); do printf 'k%s=%s,' "$i" vvvvvvvvvvv; done | sed 's/,$//')
@@ -18,7 +22,7 @@ RARE_ROWS="r-future r-ts-ows r-ts-long r-ts-empty-member r-b3-debug r-b3-decisio
 
 matrix_knobs() { # row -> nginx directives for B's location
   case $1 in
-    m-default|m-w3c|m-ts2|m-ts32|m-unsampled) echo "" ;;
+    m-default|m-w3c|m-ts2|m-ts32|m-unsampled|m-ua) echo "" ;;
     m-r25) echo 'set $tracing_sample_ratio 0.25;' ;;
     m-r10) echo 'set $tracing_sample_ratio 0.1;' ;;
     m-r01) echo 'set $tracing_sample_ratio 0.01;' ;;
@@ -39,6 +43,7 @@ matrix_headers() { # row -> request headers, one per line
   case $1 in
     m-w3c|m-tidratio) echo "traceparent: $M_TRACEPARENT" ;;
     m-unsampled) echo "traceparent: ${M_TRACEPARENT%01}00" ;;
+    m-ua) printf 'traceparent: %s\nUser-Agent: %s\n' "$M_TRACEPARENT" "$M_BROWSER_UA" ;;
     m-ts2|m-distrust|m-distrust-inc) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS2" ;;
     m-ts32) printf 'traceparent: %s\ntracestate: %s\n' "$M_TRACEPARENT" "$M_TS32" ;;
     m-xb3) echo "b3: $M_TRACE-$M_PARENT-1" ;;
@@ -64,6 +69,7 @@ matrix_what() {
     m-w3c) echo 'matrix 2: valid sampled traceparent' ;;
     m-ts2) echo 'matrix 3: traceparent + tracestate, 2 members' ;;
     m-ts32) echo 'matrix 3: traceparent + tracestate, 32 members / 511 characters' ;;
+    m-ua) echo 'm-w3c from a browser: its 101-byte User-Agent is recorded (bounded by the cap regex, ~22 instructions a byte)' ;;
     m-unsampled) echo 'm-w3c with an unsampled parent: no record, decided the same way every request (the ratio rows vary with their ids)' ;;
     m-r01-nosink) echo 'm-r01 with `set $tracing_sink off;`: no record (m-r01 minus this = deciding not to write one)' ;;
     m-r25|m-r10|m-r01) echo "matrix 4: new traces, parentbased_traceidratio $(matrix_knobs "$1" | grep -o '0\.[0-9]*')" ;;

@@ -23,7 +23,9 @@
 # the upstream answers a 4 KiB static file instead of "ok\n"). Diagnostics, not run
 # by default: off (`set $tracing_enabled off`), nosink (`set $tracing_sink off`),
 # jsnoop (default + one trivial js_set in the same VM as tracing.js), njsw3c (incoming
-# b3, `set $tracing_extract "w3c,b3";` only: W3C out, no tracing-location-formats.conf).
+# b3, `set $tracing_extract "w3c,b3";` only: W3C out, no tracing-location-formats.conf),
+# floor (calibration, not our includes: the cheapest native tracer of bench/native-floor.conf,
+# a traceparent from $request_id and a raw buffered record of the same facts).
 #
 # Environment knobs (defaults in brackets):
 #   ROUNDS [8] A/B pairs per scenario      DURATION [2] seconds per measured wrk run
@@ -218,7 +220,7 @@ EOF
 
 # Proxy config. $1 variant A|B, $2 inner prefix, $3 port, $4 http prelude (js_engine).
 proxy_conf() {
-  local variant=$1 p=$2 port=$3 prelude=$4 trace="" njs="" njsw3c="" udp="" off="" nosink="" jsnoop="" realistic="" name knobs
+  local variant=$1 p=$2 port=$3 prelude=$4 trace="" njs="" njsw3c="" udp="" off="" nosink="" jsnoop="" realistic="" floor="" name knobs
   if [[ $variant == B && -z ${AA:-} ]]; then
     trace="include tracing-location.conf;"
     # A deployment that takes b3 in sends it on too: the B3/Jaeger header lines are in
@@ -229,6 +231,8 @@ proxy_conf() {
     off='set $tracing_enabled off;'
     nosink='set $tracing_sink off;'
     jsnoop='proxy_set_header X-Bench-Noop $bench_noop;'
+    # calibration: the cheapest native tracer (bench/native-floor.conf), without our includes
+    floor="proxy_set_header traceparent \"00-\$request_id-00f067aa0ba902b7-01\"; access_log $p/logs/access.log; access_log $p/logs/spans.log bench_floor buffer=64k flush=1s;"
   fi
   main_conf "$p"
   cat <<EOF
@@ -248,6 +252,7 @@ http {
         keepalive 16;
     }
 $([[ $variant == B && -z ${AA:-} ]] && echo "    include tracing-http.conf;")
+    include native-floor.conf;
 $([[ $variant == B && -z ${AA:-} && " $SCENARIOS " == *" jsnoop "* ]] &&
   printf '    js_import bench_noop from bench-noop.js;\n    js_set $bench_noop bench_noop.noop;')
     server {
@@ -261,13 +266,13 @@ $([[ $variant == B && -z ${AA:-} && " $SCENARIOS " == *" jsnoop "* ]] &&
             proxy_set_header Connection "";
             proxy_pass http://app;
         }
-$(for name in njs udp realistic off nosink jsnoop njsw3c $MATRIX_ROWS; do
+$(for name in njs udp realistic off nosink jsnoop njsw3c floor $MATRIX_ROWS $EXTRA_ROWS; do
   [[ $name != jsnoop || " $SCENARIOS " == *" jsnoop "* ]] || continue
   if [[ $name == m-* ]]; then knobs=""; [[ -n $trace ]] && knobs=$(matrix_knobs "$name"); else knobs=${!name}; fi
   cat <<LOC
         location /$name/ {
             $knobs
-            $trace
+            $([[ $name == floor ]] || echo "$trace")
             proxy_set_header Connection "";
             proxy_pass http://app;
         }
@@ -292,6 +297,7 @@ start_proxies() {
     make_prefix "$base" "$rt-$v"
     prefix=$PREFIX
     inner=${prefix#"$root"}
+    cp "$REPO/bench/native-floor.conf" "$prefix/conf/"
     if [[ $v == B ]]; then
       cp "$REPO"/njs/*.js "$prefix/js/"
       # diagnostic scenario jsnoop: the cheapest possible js_set, in the same VM as tracing.js
@@ -407,8 +413,8 @@ run_wrk() { # seconds url [headers, one per line]
 scenario_url() { # scenario port
   case $1 in
     default|traceparent) echo "http://127.0.0.1:$2/" ;;
-    njs|udp|realistic|off|nosink|jsnoop|njsw3c|m-*) echo "http://127.0.0.1:$2/$1/" ;;
-    *) die "unknown scenario '$1' (default traceparent njs udp realistic off nosink jsnoop njsw3c)" ;;
+    njs|udp|realistic|off|nosink|jsnoop|njsw3c|floor|m-*) echo "http://127.0.0.1:$2/$1/" ;;
+    *) die "unknown scenario '$1' (default traceparent njs udp realistic off nosink jsnoop njsw3c floor)" ;;
   esac
 }
 scenario_header() {
@@ -430,6 +436,7 @@ scenario_what() {
     nosink) echo 'diagnostic: set $tracing_sink off (context + headers, no record)' ;;
     jsnoop) echo 'diagnostic: default + one trivial js_set (returns "1") sent upstream' ;;
     njsw3c) echo 'diagnostic: incoming b3, set $tracing_extract "w3c,b3" only (W3C out, no formats include)' ;;
+    floor) echo 'calibration: the cheapest native tracer (bench/native-floor.conf): traceparent from $request_id + raw buffered record' ;;
     m-*) matrix_what "$1" ;;
   esac
 }

@@ -28,6 +28,8 @@
 #   m-default m-w3c m-ts2 ... the production matrix (bench/matrix.sh; MATRIX=1 runs all
 #                 its rows plus untraced); u-<row>: untraced with that row's headers;
 #   r-future r-b3-debug ...   rare input that njs decides (RARE=1 runs them all)
+#   floor         the cheapest native tracer (bench/native-floor.conf): a traceparent from
+#                 $request_id and a raw buffered record; a calibration, not a product
 #   untraced-nolog, nolog     as untraced / default with `access_log off;` in the location:
 #                 no combined line, no span record (nolog - untraced-nolog = context and
 #                 headers alone; nosink - nolog - the combined line = deciding on records)
@@ -168,6 +170,7 @@ scenario() {
     nosink) echo '1|set $tracing_sink off;|/|' ;;
     udp) echo '1|set $tracing_sink udp;|/|' ;;
     untraced-4k) echo "0||/4k/|" ;;
+    floor) echo "0|proxy_set_header traceparent \"00-\$request_id-00f067aa0ba902b7-01\"; access_log $TMP/proxy/logs/access.log; access_log $TMP/proxy/logs/spans.log bench_floor buffer=64k flush=1s;|/|" ;;
     untraced-nolog) echo "0|access_log off;|/|" ;;
     nolog) echo "1|access_log off;|/|" ;;
     default-4k) echo "1||/4k/|" ;;
@@ -195,6 +198,7 @@ http {
     access_log $TMP/proxy/logs/access.log;
     upstream app { server 127.0.0.1:$UP_PORT; keepalive 16; keepalive_requests 100000; }
 $( ((traced)) && echo "    include $c/tracing-http.conf;")
+    include $REPO/bench/native-floor.conf;
     server {
         listen 127.0.0.1:$PROXY_PORT;
         location / {
