@@ -251,8 +251,7 @@ http {
         server 127.0.0.1:$UPSTREAM_PORT;
         keepalive 16;
     }
-$([[ $variant == B && -z ${AA:-} ]] && echo "    include tracing-http.conf;")
-    include native-floor.conf;
+$([[ $variant == B && -z ${AA:-} ]] && printf '    include tracing-http.conf;\n    include native-floor.conf;')
 $([[ $variant == B && -z ${AA:-} && " $SCENARIOS " == *" jsnoop "* ]] &&
   printf '    js_import bench_noop from bench-noop.js;\n    js_set $bench_noop bench_noop.noop;')
     server {
@@ -297,8 +296,8 @@ start_proxies() {
     make_prefix "$base" "$rt-$v"
     prefix=$PREFIX
     inner=${prefix#"$root"}
-    cp "$REPO/bench/native-floor.conf" "$prefix/conf/"
     if [[ $v == B ]]; then
+      cp "$REPO/bench/native-floor.conf" "$prefix/conf/"
       cp "$REPO"/njs/*.js "$prefix/js/"
       # diagnostic scenario jsnoop: the cheapest possible js_set, in the same VM as tracing.js
       printf 'function noop(r) { return "1"; }\nexport default { noop };\n' >"$prefix/js/bench-noop.js"

@@ -198,7 +198,7 @@ http {
     access_log $TMP/proxy/logs/access.log;
     upstream app { server 127.0.0.1:$UP_PORT; keepalive 16; keepalive_requests 100000; }
 $( ((traced)) && echo "    include $c/tracing-http.conf;")
-    include $REPO/bench/native-floor.conf;
+$([[ $knobs == *bench_floor* ]] && echo "    include $REPO/bench/native-floor.conf;")
     server {
         listen 127.0.0.1:$PROXY_PORT;
         location / {
