@@ -3,10 +3,9 @@
  * location (traced-nginx.ts, MATRIX) and one to its njs twin, each outcome
  * with its ids replaced by their roles, must be equal; the native location
  * must also take the path the case names (a shape that silently fell back to
- * njs would still be equal, only slower). The same comparison as
- * native-equivalence.test.ts, for test files of their own.
+ * njs would still be equal, only slower). Shared by the equivalence test files.
  */
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { header } from '../support/echo-upstream.js';
 import type { Nginx } from '../support/nginx.js';
 import { expectNoRecord, get, recordFor, uniquePath } from './traced-nginx.js';
@@ -18,6 +17,8 @@ export const W3C = `00-${TRACE}-${PARENT}-01`;
 
 export type Headers = Record<string, string>;
 export type Path = 'native' | 'js';
+/** A request to a matrix location, and the path its native location must take. */
+export type Case = [location: string, name: string, headers: Headers, path: Path];
 
 const OUT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid',
   'x-b3-sampled', 'x-b3-flags', 'uber-trace-id'];
@@ -68,4 +69,16 @@ export async function expectSame(nginx: Nginx, location: string, headers: Header
   const { path_: _a, path: _b, ...n } = native;
   const { path_: _c, path: _d, ...j } = njs;
   expect(n).toEqual(j);
+}
+
+/** One test per case, run concurrently: the native location and its njs twin answer the same. */
+export function describeCases(nginx: () => Nginx, cases: Case[]) {
+  describe.concurrent.each(cases.map(([location, name, headers, path]) => ({ location, name, headers, path })))(
+    '$location: $name',
+    ({ location, headers, path }) => {
+      it(`answers as njs (${path})`, async () => {
+        await expectSame(nginx(), location, headers, path);
+      });
+    },
+  );
 }

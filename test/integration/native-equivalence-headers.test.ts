@@ -6,13 +6,13 @@
  * tracing-location-formats.conf passing incoming headers through (or not)
  * by whether any came in.
  */
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { expectSame, PARENT, SPAN, TRACE, W3C, type Headers, type Path } from './equivalence.js';
+import { describeCases, PARENT, SPAN, TRACE, W3C, type Case } from './equivalence.js';
 import { startTracedNginx } from './traced-nginx.js';
 
-const CASES: Array<[location: string, name: string, headers: Headers, path: Path]> = [
+const CASES: Case[] = [
   // Jaeger ids: full width, one digit short, one digit long.
   ['mx-all', 'uber-trace-id 31-digit trace id, 15-digit span id', { 'uber-trace-id': `${TRACE.slice(1)}:${PARENT.slice(1)}:0:1` }, 'native'],
   ['mx-all', 'uber-trace-id 32-digit trace id, 1-digit span id', { 'uber-trace-id': `${TRACE}:7:0:1` }, 'native'],
@@ -41,12 +41,5 @@ describeEachRuntime('native header paths equal njs', (rt) => {
     nginx = await startTracedNginx(rt);
   });
 
-  describe.concurrent.each(CASES.map(([location, name, headers, path]) => ({ location, name, headers, path })))(
-    '$location: $name',
-    ({ location, headers, path }) => {
-      it(`answers as njs (${path})`, async () => {
-        await expectSame(nginx, location, headers, path);
-      });
-    },
-  );
+  describeCases(() => nginx, CASES);
 });

@@ -12,69 +12,13 @@ import { ratioThreshold, traceIdRatioSample } from '../../src/njs/sampler.js';
 import { header } from '../support/echo-upstream.js';
 import type { Nginx } from '../support/nginx.js';
 import { describeEachRuntime } from '../support/runtimes.js';
-import { expectNoRecord, get, recordFor, startTracedNginx, uniquePath } from './traced-nginx.js';
+import { describeCases, PARENT, SPAN, TRACE, W3C, type Case } from './equivalence.js';
+import { get, startTracedNginx, uniquePath } from './traced-nginx.js';
 
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const PARENT = 'b7ad6b7169203331';
-const SPAN = '00f067aa0ba902b7';
-const W3C = `00-${TRACE}-${PARENT}-01`;
 /** 32 members, 511 characters: the most a normal list may hold. */
 const TS32 = Array.from({ length: 32 }, (_, i) => `k${String(i).padStart(2, '0')}=${'v'.repeat(11)}`).join(',');
 
-type Headers = Record<string, string>;
-type Path = 'native' | 'js';
-
-const OUT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid',
-  'x-b3-sampled', 'x-b3-flags', 'uber-trace-id'];
-
-/** What a location did with one request, every id replaced by its role. */
-async function outcome(nginx: Nginx, location: string, headers: Headers) {
-  const path = uniquePath(location);
-  const res = await get(nginx, path, headers);
-  const upstream = res.upstream!;
-  const sent = header(upstream, 'traceparent') ?? header(upstream, 'b3')?.replace(/^(\w+)-(\w+)-(\w)-\w+$/, '00-$1-$2-0$3') ?? '';
-  const flags = sent.split('-')[3] ?? '';
-  const sampled = flags === '01' || flags === '03';
-  const record = sampled ? await recordFor(nginx, path) : null;
-  const roles: Array<[string, string]> = [[TRACE, 'IN_TRACE'], [PARENT, 'IN_PARENT'], [SPAN, 'IN_SPAN'],
-    [TRACE.slice(16), 'IN_TRACE_LOW']];
-  if (record) roles.push([record.traceId, 'TRACE'], [record.clientSpanId, 'CLIENT'], [record.spanId, 'SERVER']);
-  const role = (value: string | undefined) => {
-    if (value === undefined) return null;
-    let v = value;
-    for (const [id, name] of roles) if (id) v = v.split(id).join(name);
-    return v.replace(/[0-9a-f]{32}/g, 'ID32').replace(/[0-9a-f]{16}/g, 'ID16');
-  };
-  return {
-    path: res.headers['x-tracing-path'] === 'js' ? 'js' : 'native',
-    status: res.status,
-    upstream: Object.fromEntries(OUT_HEADERS.map((name) => [name, role(header(upstream, name))])),
-    record: record && {
-      parent: role(record.parentSpanId),
-      flags: record.traceFlags,
-      traceState: record.traceState,
-      link: record.link && { traceId: role(record.link.traceId), spanId: role(record.link.spanId) },
-      format: record.incomingFormat,
-      rejected: record.rejectedHeaders,
-      error: record.error,
-    },
-    path_: path,
-  };
-}
-
-async function expectSame(nginx: Nginx, location: string, headers: Headers, path: Path) {
-  const native = await outcome(nginx, location, headers);
-  const njs = await outcome(nginx, `${location}-njs`, headers);
-  expect(njs.path, 'the twin must run njs').toBe('js');
-  expect(native.path, 'path of the native location').toBe(path);
-  if (native.record === null) await expectNoRecord(nginx, native.path_);
-  if (njs.record === null) await expectNoRecord(nginx, njs.path_);
-  const { path_: _a, path: _b, ...n } = native;
-  const { path_: _c, path: _d, ...j } = njs;
-  expect(n).toEqual(j);
-}
-
-const CASES: Array<[location: string, name: string, headers: Headers, path: Path]> = [
+const CASES: Case[] = [
   // 1-2: defaults
   ['mx-default', 'no context', {}, 'native'],
   ['mx-default', 'sampled W3C parent', { traceparent: W3C }, 'native'],
@@ -171,14 +115,7 @@ describeEachRuntime('native path equals njs', (rt) => {
     nginx = await startTracedNginx(rt);
   });
 
-  describe.concurrent.each(CASES.map(([location, name, headers, path]) => ({ location, name, headers, path })))(
-    '$location: $name',
-    ({ location, headers, path }) => {
-      it(`answers as njs (${path})`, async () => {
-        await expectSame(nginx, location, headers, path);
-      });
-    },
-  );
+  describeCases(() => nginx, CASES);
 
   describe('trace-id ratio, natively, bit for bit', () => {
     it.each(RATIOS)('traceidratio %s with a sampled parent, at the threshold and next to it', async (ratio) => {
