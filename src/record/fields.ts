@@ -58,7 +58,7 @@ export interface PartSpec {
   cap?: Cap;
   /**
    * Written through one lookup keyed on the mode and the record's knobs
-   * (src/record/by-mode.ts): the modes the mode lookup decides alone know
+   * (src/conf/fragments/record-context.ts): the modes the mode lookup decides alone know
    * these values without reading them. Such parts end their field.
    */
   byMode?: true;
@@ -174,6 +174,8 @@ export type LegacyKey = 'spt' | 'cpt' | 'sid' | 'cid';
 export type RawRecord = Record<RecordKey | LegacyKey, string>;
 
 /** Every part, in the order nginx writes them. */
+/** The variable that writes a record's byMode parts in one lookup (src/conf/fragments/record-context.ts renders it). */
+export const BY_MODE_VARIABLE = '$tracing__record_ctx';
 export const RECORD_PARTS: readonly PartSpec[] = (RECORD_FIELDS as readonly FieldSpec[]).flatMap((field) => field.parts);
 
 /** Longest value nginx's own numbers and words take in a joined field (ids, times, sizes, statuses, words). */

@@ -2,9 +2,9 @@
  * Render the nginx log_format that writes span records, from RECORD_FIELDS.
  * Used by the build to fill nginx-conf/tracing-http.conf.
  */
-import { RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type PartSpec } from './fields.js';
+import { BY_MODE_VARIABLE, RECORD_FIELDS, RECORD_VERSION, type FieldSpec, type PartSpec } from './fields.js';
 import { boundedNginx } from './bounds.js';
-import { BY_MODE_VARIABLE } from './by-mode.js';
+
 
 export const LOG_FORMAT_NAME = 'tracing_span';
 

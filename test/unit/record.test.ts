@@ -4,7 +4,7 @@ import { KNOB_CHECK_KEY, renderKnobChecks } from '../../src/conf/fragments/knobs
 import { renderModeFast, renderModeOther } from '../../src/conf/fragments/modes.js';
 import { renderBounds } from '../../src/record/bounds.js';
 import { NATIVE_MODES } from '../../src/contract/modes.js';
-import { BY_MODE_KEY, fastKeys, knobCheckKeys, VETTED } from '../../src/record/by-mode.js';
+import { BY_MODE_KEY, fastKeys, knobCheckKeys, VETTED } from '../../src/conf/fragments/record-context.js';
 import { MAX_RECORD_BYTES, RECORD_FIELDS, RECORD_PARTS, RECORD_VERSION } from '../../src/record/fields.js';
 import { renderLogFormat } from '../../src/record/log-format.js';
 import { parseRecord } from '../../src/record/parse.js';

@@ -1,7 +1,7 @@
 /**
  * What this request's context variables hold in each mode: one table,
  * rendered as the maps keyed on $tracing__mode (README "Variables") and read
- * by src/record/by-mode.ts, which writes a mode's literal or source variable
+ * by src/conf/fragments/record-context.ts, which writes a mode's literal or source variable
  * into the record instead of looking each variable up again.
  */
 import { NATIVE_MODES } from '../../contract/modes.js';
@@ -55,7 +55,7 @@ export function renderContext(): string {
     // Out of scope, off, and a mode without an entry: empty.
     return renderMap('$tracing__mode', CONTEXT_VARIABLES[part], [...entries, ['default', '']]);
   });
-  return fragment('src/conf/fragments/context.ts', 'its MODE_CONTEXT table (src/record/by-mode.ts reads it too)',
+  return fragment('src/conf/fragments/context.ts', 'its MODE_CONTEXT table (src/conf/fragments/record-context.ts reads it too)',
     'Where each mode takes this request\'s trace id, parent, flags, tracestate, link and format from;\n' +
       'our own new trace ids ($request_id) are random: flag 0x02.', maps);
 }

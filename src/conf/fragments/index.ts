@@ -5,10 +5,11 @@
 import { renderKnobs } from '../../contract/knobs.js';
 import { renderPolicyConf } from '../../k8s/policy-conf.js';
 import { renderBounds } from '../../record/bounds.js';
-import { renderByMode, renderWriteDecision } from '../../record/by-mode.js';
+
 import { renderLogFormat } from '../../record/log-format.js';
 import { renderSinks } from '../sinks.js';
 import { renderContext } from './context.js';
+import { renderByMode, renderWriteDecision } from './record-context.js';
 import { renderDistrustHeaders, renderDistrustPrefixes } from './distrust.js';
 import { renderExtract, renderExtractTables, renderModeGeneral } from './extract.js';
 import { renderIncoming, renderIncomingTables } from './incoming.js';

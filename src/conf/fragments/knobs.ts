@@ -11,9 +11,9 @@ import { SAMPLERS } from '../../njs/knobs.js';
 import { fragment, regexKey, renderMap, type MapEntry } from './render.js';
 
 // Each key fills a 64-byte hash bucket alone (ingress-nginx's map_hash_bucket_size): few keys.
-/** The usual "$tracing__headers:$tracing_inject" pairs, given exact keys (also by src/record/by-mode.ts). */
+/** The usual "$tracing__headers:$tracing_inject" pairs, given exact keys (also by src/conf/fragments/record-context.ts). */
 export const USUAL_INJECTS = ['w3c:w3c', 'all:w3c', 'all:same', 'all:w3c,b3'];
-/** $tracing__error's key: the mode and every knob (src/record/by-mode.ts keys the record's context on it too). */
+/** $tracing__error's key: the mode and every knob (src/conf/fragments/record-context.ts keys the record's context on it too). */
 export const KNOB_CHECK_KEY =
   '$tracing__mode|$tracing_enabled$tracing_trust_incoming$tracing_sink$tracing_record_query$tracing_traceresponse:$tracing__headers:$tracing_inject:$tracing__sampler_valid';
 // Ratios whose validity a key states; any other valid ratio goes through the ratio map.
