@@ -1,5 +1,5 @@
 /**
- * Span record version 2 (issue 7r until issue 8r): joined fields as
+ * Span record version 2 (written by the includes until record version 3): joined fields as
  * fields.ts describes them, with the server and the client port in `n` and
  * nginx's $host (no port) in `host`. Kept so the sidecar still reads records
  * of includes older than itself during an upgrade. Parts meant what the parts

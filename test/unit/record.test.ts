@@ -28,7 +28,7 @@ const NGINX_LINE =
   '"u":"502, 200|0.001, 0.002|0.010, 0.050|0.011, 0.090|10.0.0.1:8080, 10.0.0.2:8080","k":"shop web cart 8080",' +
   '"c":"GET\\nshop.example\\n/cart/42\\n\\ncurl/7.88.1\\n/cart"}';
 
-/** The same request as the includes of issues 7r to 8r wrote it (version 2: both ports, host without its port). */
+/** The same request as the includes wrote it before record version 3 (version 2: both ports, host without its port). */
 const NGINX_LINE_V2 =
   '{"v":2,"id":"0af7651916cd43dd8448eb211c80319c fd5d782cd7dc1ae2 7ab5c92e2f385c96 01 b3,uber-trace-id b7ad6b7169203331   w3c  congo=t61",' +
   '"t":"1795565156.084 0.120 1795565155.970","n":"200 http HTTP/1.1 80 32824 149 207 10.1.2.3",' +
