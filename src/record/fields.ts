@@ -173,9 +173,10 @@ export type LegacyKey = 'spt' | 'cpt' | 'sid' | 'cid';
  */
 export type RawRecord = Record<RecordKey | LegacyKey, string>;
 
-/** Every part, in the order nginx writes them. */
 /** The variable that writes a record's byMode parts in one lookup (src/conf/fragments/record-context.ts renders it). */
 export const BY_MODE_VARIABLE = '$tracing__record_ctx';
+
+/** Every part, in the order nginx writes them. */
 export const RECORD_PARTS: readonly PartSpec[] = (RECORD_FIELDS as readonly FieldSpec[]).flatMap((field) => field.parts);
 
 /** Longest value nginx's own numbers and words take in a joined field (ids, times, sizes, statuses, words). */

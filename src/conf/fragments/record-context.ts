@@ -1,13 +1,12 @@
 /**
- * The record's context parts (parent, link, format, err: the `byMode` parts
- * of fields.ts) in one lookup. For the modes the mode lookup decides alone
- * (root: a new trace; continue: a trusted W3C parent; distrust: a W3C parent
- * kept as a link), what these variables hold is known from the mode; for a
- * mode decided by an exact key and the usual values of the other knobs, err
- * is known empty: those keys write literals (or the one variable still
- * needed) instead of six lookups. Everything else — the general chain, js,
- * invalid or unusual knobs, any mode a later version adds — writes the
- * variables themselves.
+ * The record's context parts (parent, link, format, err, tracestate: the
+ * `byMode` parts of fields.ts) in one lookup. For a native mode decided by an
+ * exact key and the usual values of the other knobs, what these variables
+ * hold is known: the mode's literal or source variable (MODE_CONTEXT of
+ * context.ts, the table the context maps are rendered from), and err is
+ * empty. Those keys write them directly instead of six lookups. Everything
+ * else — the general chain, js, invalid or unusual knobs, any mode a later
+ * version adds — writes the variables themselves.
  */
 import { NATIVE_MODES } from '../../contract/modes.js';
 import { BY_MODE_VARIABLE, RECORD_PARTS } from '../../record/fields.js';
@@ -15,7 +14,6 @@ import { USUAL_INJECTS } from './knobs.js';
 import { MODE_CONTEXT } from './context.js';
 import { GENERAL_TAKEN } from './modes.js';
 import { renderMap, type MapEntry } from './render.js';
-
 
 /** What the record's context parts hold in a native mode: MODE_CONTEXT's literal or source variable; err is empty under a fast key. */
 function knownFor(mode: string): Record<string, string> {
