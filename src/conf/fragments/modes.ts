@@ -111,12 +111,9 @@ function otherModes(): MapEntry[] {
   const entries: MapEntry[] = [];
   for (const list of extractListsInOrder()) {
     for (const [states, p] of stateStrings(list)) {
-      if (p === 'njs' || states.replace(/[wbmj]n/g, '').length > 2) continue;
+      if (states.replace(/[wbmj]n/g, '').length > 2) continue;
       for (const trust of ['on', 'off']) {
-        let mode = '';
-        if (p.winner === 'none') mode = 'root';
-        else if (!p.rejectedTraceparent && p.winner === 'w3c') mode = trust === 'on' ? 'continue' : 'distrust';
-        else if (!p.rejectedTraceparent && trust === 'on') mode = FORMAT_MODE[p.winner];
+        const mode = pickMode(p, trust);
         const key = `1on|${states}|parentbased_traceidratio|1|${trust}`;
         if (mode && key.length <= MAX_KEY) entries.push([key, mode]);
       }
